@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Everything a user starts is a run. `event_seq` is the last event number handed out: it keeps events gapless. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    input: jsonb('input').notNull(),
+    output: jsonb('output'),
+    error: jsonb('error'),
+    owner: text('owner').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(1),
+    eventSeq: integer('event_seq').notNull().default(0),
+    workerId: text('worker_id'),
+    heartbeatAt: ts('heartbeat_at'),
+    cancelRequestedAt: ts('cancel_requested_at'),
+    usage: jsonb('usage').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('runs_kind_status_idx').on(t.kind, t.status, t.id),
+    index('runs_status_heartbeat_idx').on(t.status, t.heartbeatAt),
+    uniqueIndex('runs_owner_idempotency_idx').on(t.owner, t.idempotencyKey),
+  ],
+);
+
+export const runEvents = pgTable(
+  'run_events',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+export const runArtifacts = pgTable(
+  'run_artifacts',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    data: bytea('data').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+);
+
+/** API keys: only a SHA-256 of the secret is stored; `prefix` is the public part users recognise. */
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull().unique(),
+  secretHash: text('secret_hash').notNull(),
+  role: text('role').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+});
+
+/** One row per LLM call: the usage ledger. Cost is integer micro-dollars; `unpriced` when the model has no price. */
+export const llmCalls = pgTable(
+  'llm_calls',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    runKind: text('run_kind'),
+    apiKeyId: text('api_key_id'),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    cachedInputTokens: integer('cached_input_tokens').notNull().default(0),
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'number' }),
+    unpriced: boolean('unpriced').notNull().default(false),
+    latencyMs: integer('latency_ms').notNull(),
+    outcome: text('outcome').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('llm_calls_run_idx').on(t.runId), index('llm_calls_created_idx').on(t.createdAt)],
+);

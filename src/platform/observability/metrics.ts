@@ -1,0 +1,10 @@
+import client from 'prom-client';
+
+/**
+ * The one Prometheus registry. Each module declares its own metrics next to its code with `registry` in
+ * `registers`; `/metrics` serialises this registry.
+ */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'orbit_process_' });
+
+export { client as prom };

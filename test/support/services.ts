@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import pg from 'pg';
+import { it } from 'vitest';
+import { newId } from '../../src/platform/ids.ts';
+
+/**
+ * Where a test needs something the machine may lack (PostgreSQL, Redis, a tool), it says why it is skipped.
+ * With ORBIT_TEST_STRICT=1 (CI) a missing part fails the test instead of skipping it.
+ */
+export const strict = process.env.ORBIT_TEST_STRICT === '1';
+
+export function requirement(available: boolean, reason: string): { skip: boolean; reason: string } {
+  if (!available && strict) {
+    throw new Error(`ORBIT_TEST_STRICT=1 but a required part is missing: ${reason}`);
+  }
+  return { skip: !available, reason };
+}
+
+/** `it` that is skipped with a printed reason when `available` is false (and fails under strict mode). */
+export function itWhen(available: boolean, reason: string) {
+  const r = requirement(available, reason);
+  if (r.skip) {
+    console.warn(`[skipped] ${reason}`);
+    return it.skip;
+  }
+  return it;
+}
+
+export const postgresUrl = process.env.DATABASE_URL;
+export const hasPostgres = Boolean(postgresUrl);
+export const POSTGRES_MISSING =
+  'PostgreSQL is not configured: set DATABASE_URL to a server where this user may CREATE DATABASE (CI starts one)';
+
+export const redisUrl = process.env.REDIS_URL;
+export const hasRedis = Boolean(redisUrl);
+export const REDIS_MISSING = 'Redis is not configured: set REDIS_URL (CI starts redis-server)';
+
+export const hasRedisServerBinary = spawnSync('redis-server', ['--version']).status === 0;
+export const REDIS_BINARY_MISSING = 'redis-server is not installed (apt-get install redis-server)';
+
+/**
+ * A fresh, empty database on the configured PostgreSQL server, so tests never see each other's rows.
+ * Returns its URL and a function that drops it.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!postgresUrl) throw new Error(POSTGRES_MISSING);
+  const name = `orbit_test_${newId().replace(/-/g, '').slice(-16)}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: postgresUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A private redis-server on a free loopback port that a test may stop and start again
+ * (the shared one from REDIS_URL must stay up for the other tests).
+ */
+export interface OwnRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await waitForPort(port, 5000);
+  };
+  const stop = async () => {
+    if (!child) return;
+    const c = child;
+    child = undefined;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    });
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
+
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
