@@ -5,6 +5,6 @@ import client from 'prom-client';
  * `registers`; `/metrics` serialises this registry.
  */
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'orbit_process_' });
+client.collectDefaultMetrics({ register: registry });
 
 export { client as prom };
