@@ -50,7 +50,11 @@ function url(name: string, example: string, protocols: string[]) {
       throw new ConfigError(name, 'is not a valid URL', example);
     }
     if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(name, `uses protocol "${parsed.protocol}", expected one of ${protocols.join(', ')}`, example);
+      throw new ConfigError(
+        name,
+        `uses protocol "${parsed.protocol}", expected one of ${protocols.join(', ')}`,
+        example,
+      );
     }
     return raw;
   };
@@ -159,7 +163,11 @@ export const variables = {
     parse: (raw) => {
       const v = optionalString(raw);
       if (v !== undefined && v.length < 32) {
-        throw new ConfigError('ORBIT_JWT_SECRET', `is ${v.length} characters long, at least 32 are needed`, 'a-long-random-string-of-at-least-32-chars');
+        throw new ConfigError(
+          'ORBIT_JWT_SECRET',
+          `is ${v.length} characters long, at least 32 are needed`,
+          'a-long-random-string-of-at-least-32-chars',
+        );
       }
       return v;
     },
@@ -174,7 +182,11 @@ export const variables = {
     parse: (raw) => {
       const v = optionalString(raw);
       if (v !== undefined && !/^[0-9a-fA-F]{64}$/.test(v)) {
-        throw new ConfigError('ORBIT_ENCRYPTION_KEY', 'must be exactly 64 hexadecimal characters (32 bytes)', '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+        throw new ConfigError(
+          'ORBIT_ENCRYPTION_KEY',
+          'must be exactly 64 hexadecimal characters (32 bytes)',
+          '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        );
       }
       return v;
     },
@@ -203,7 +215,8 @@ export const variables = {
   }),
   rateLimits: spec({
     name: 'ORBIT_RATE_LIMITS',
-    description: 'JSON object overriding rate-limit tiers, e.g. `{"authenticated":[{"limit":200,"windowSeconds":60}]}`.',
+    description:
+      'JSON object overriding rate-limit tiers, e.g. `{"authenticated":[{"limit":200,"windowSeconds":60}]}`.',
     defaultText: 'built-in tiers',
     example: '{"anonymous":[{"limit":10,"windowSeconds":60}]}',
     parse: (raw) => {
@@ -214,7 +227,11 @@ export const variables = {
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
         return parsed as Record<string, unknown>;
       } catch {
-        throw new ConfigError('ORBIT_RATE_LIMITS', 'is not a JSON object', '{"anonymous":[{"limit":10,"windowSeconds":60}]}');
+        throw new ConfigError(
+          'ORBIT_RATE_LIMITS',
+          'is not a JSON object',
+          '{"anonymous":[{"limit":10,"windowSeconds":60}]}',
+        );
       }
     },
   }),
@@ -248,7 +265,11 @@ export const variables = {
     parse: (raw) => {
       const v = optionalString(raw);
       if (v !== undefined && !/^(anthropic|openai|openai-compatible):\S+$/.test(v)) {
-        throw new ConfigError('ORBIT_MODEL', `"${v}" is not provider:model with provider anthropic, openai or openai-compatible`, 'openai-compatible:qwen2.5-coder');
+        throw new ConfigError(
+          'ORBIT_MODEL',
+          `"${v}" is not provider:model with provider anthropic, openai or openai-compatible`,
+          'openai-compatible:qwen2.5-coder',
+        );
       }
       return v;
     },
