@@ -242,6 +242,21 @@ export const variables = {
     example: '/srv/repos,/home/ci/checkouts',
     parse: (raw) => list(raw).map((p) => path.resolve(p)),
   }),
+  serverUrl: spec({
+    name: 'ORBIT_URL',
+    description: 'Where CLI commands that talk to a server (`orbit runs …`, `orbit usage`) find it.',
+    defaultText: '`http://127.0.0.1:7070`',
+    example: 'https://orbit.example.com',
+    parse: (raw) => url('ORBIT_URL', 'https://orbit.example.com', ['http:', 'https:'])(raw) ?? 'http://127.0.0.1:7070',
+  }),
+  apiKey: spec({
+    name: 'ORBIT_API_KEY',
+    description: 'API key the CLI sends to the server (not needed for a loopback-only server).',
+    defaultText: 'unset',
+    example: 'orbit_ab12cd34_…',
+    secret: true,
+    parse: optionalString,
+  }),
   otelEndpoint: spec({
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     description: 'OTLP/HTTP collector base URL; set to switch OpenTelemetry tracing on.',
@@ -303,6 +318,136 @@ export const variables = {
     defaultText: 'provider default',
     example: 'http://localhost:11434/v1',
     parse: url('OPENAI_BASE_URL', 'http://localhost:11434/v1', ['http:', 'https:']),
+  }),
+  llmTimeoutSeconds: spec({
+    name: 'ORBIT_LLM_TIMEOUT_SECONDS',
+    description: 'Wall-time limit of one LLM call, retries included.',
+    defaultText: '`120`',
+    example: '300',
+    parse: integer('ORBIT_LLM_TIMEOUT_SECONDS', '300', 120, 1, 3600),
+  }),
+  llmMaxRetries: spec({
+    name: 'ORBIT_LLM_MAX_RETRIES',
+    description: 'Retries of one LLM request after a 429, a 5xx or a network error (never after 401/403).',
+    defaultText: '`3`',
+    example: '5',
+    parse: integer('ORBIT_LLM_MAX_RETRIES', '5', 3, 0, 10),
+  }),
+  llmStructuredRetries: spec({
+    name: 'ORBIT_LLM_STRUCTURED_RETRIES',
+    description: 'Times a structured-output answer that fails its schema is re-asked with the validation error.',
+    defaultText: '`2`',
+    example: '3',
+    parse: integer('ORBIT_LLM_STRUCTURED_RETRIES', '3', 2, 0, 10),
+  }),
+  llmRunCostCapMicros: spec({
+    name: 'ORBIT_LLM_RUN_COST_CAP_USD',
+    description:
+      'Default LLM spend cap of one run in USD (0: no cap). A run may ask for another cap up to the maximum.',
+    defaultText: '`5`',
+    example: '2.50',
+    parse: (raw) => {
+      const v = optionalString(raw)?.trim();
+      if (v === undefined) return 5_000_000;
+      if (!/^\d+(\.\d{1,6})?$/.test(v)) {
+        throw new ConfigError(
+          'ORBIT_LLM_RUN_COST_CAP_USD',
+          `"${v}" is not an amount of US dollars such as 2.50`,
+          '2.50',
+        );
+      }
+      return Math.round(Number(v) * 1_000_000);
+    },
+  }),
+  llmRunCostCapMaxMicros: spec({
+    name: 'ORBIT_LLM_RUN_COST_CAP_MAX_USD',
+    description: 'Highest per-run LLM spend cap in USD a run may ask for (0: unlimited).',
+    defaultText: '`50`',
+    example: '100',
+    parse: (raw) => {
+      const v = optionalString(raw)?.trim();
+      if (v === undefined) return 50_000_000;
+      if (!/^\d+(\.\d{1,6})?$/.test(v)) {
+        throw new ConfigError(
+          'ORBIT_LLM_RUN_COST_CAP_MAX_USD',
+          `"${v}" is not an amount of US dollars such as 100`,
+          '100',
+        );
+      }
+      return Math.round(Number(v) * 1_000_000);
+    },
+  }),
+  llmKeyMonthlyCapMicros: spec({
+    name: 'ORBIT_LLM_KEY_MONTHLY_CAP_USD',
+    description: 'LLM spend cap in USD per API key and calendar month (UTC); 0: no cap.',
+    defaultText: '`0` (no cap)',
+    example: '200',
+    parse: (raw) => {
+      const v = optionalString(raw)?.trim();
+      if (v === undefined) return 0;
+      if (!/^\d+(\.\d{1,6})?$/.test(v)) {
+        throw new ConfigError(
+          'ORBIT_LLM_KEY_MONTHLY_CAP_USD',
+          `"${v}" is not an amount of US dollars such as 200`,
+          '200',
+        );
+      }
+      return Math.round(Number(v) * 1_000_000);
+    },
+  }),
+  llmPrices: spec({
+    name: 'ORBIT_LLM_PRICES',
+    description:
+      'JSON object of price overrides in USD per million tokens, keyed `provider:model`, e.g. `{"openai-compatible:qwen2.5-coder":{"input":0,"output":0}}`.',
+    defaultText: 'built-in table',
+    example: '{"openai:gpt-4o":{"input":2.5,"output":10,"cacheRead":1.25}}',
+    parse: (raw) => {
+      const v = optionalString(raw);
+      const example = '{"openai:gpt-4o":{"input":2.5,"output":10,"cacheRead":1.25}}';
+      if (v === undefined) return {};
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        throw new ConfigError('ORBIT_LLM_PRICES', 'is not valid JSON', example);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new ConfigError('ORBIT_LLM_PRICES', 'is not a JSON object', example);
+      }
+      const out: Record<string, { input: number; output: number; cacheRead?: number; cacheWrite?: number }> = {};
+      for (const [key, price] of Object.entries(parsed)) {
+        if (!/^(anthropic|openai|openai-compatible):\S+$/.test(key)) {
+          throw new ConfigError('ORBIT_LLM_PRICES', `key "${key}" is not provider:model`, example);
+        }
+        const p = price as Record<string, unknown>;
+        for (const field of ['input', 'output', 'cacheRead', 'cacheWrite']) {
+          const n = p?.[field];
+          const required = field === 'input' || field === 'output';
+          if ((required || n !== undefined) && (typeof n !== 'number' || !Number.isFinite(n) || n < 0)) {
+            throw new ConfigError(
+              'ORBIT_LLM_PRICES',
+              `"${key}".${field} must be a non-negative number of USD per million tokens`,
+              example,
+            );
+          }
+        }
+        out[key] = p as { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+      }
+      return out;
+    },
+  }),
+  llmTraceContent: spec({
+    name: 'ORBIT_LLM_TRACE_CONTENT',
+    description:
+      'Set to `true` to put prompt and answer text on LLM trace spans (off: only model, tokens, finish reason).',
+    defaultText: '`false`',
+    example: 'true',
+    parse: (raw) => {
+      const v = (raw ?? '').trim().toLowerCase();
+      if (v === '' || v === 'false' || v === '0') return false;
+      if (v === 'true' || v === '1') return true;
+      throw new ConfigError('ORBIT_LLM_TRACE_CONTENT', `"${raw}" is not true or false`, 'true');
+    },
   }),
 };
 

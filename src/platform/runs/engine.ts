@@ -74,11 +74,11 @@ export class RunEngine {
   /** Validates the input against the kind's schema (before anything is stored), stores the run and queues it. */
   async submit(input: SubmitInput): Promise<{ run: Run; created: boolean }> {
     const registry = this.options.registry;
-    registry.validateInput(input.kind, input.input);
+    const normalized = registry.validateInput(input.kind, input.input);
     const def = registry.get(input.kind);
     const { run, created } = await this.store.create({
       kind: input.kind,
-      input: input.input,
+      input: normalized,
       owner: input.owner,
       idempotencyKey: input.idempotencyKey,
       maxAttempts: def.maxAttempts ?? 3,
@@ -97,9 +97,9 @@ export class RunEngine {
    */
   async runInline(input: SubmitInput): Promise<Run> {
     const registry = this.options.registry;
-    registry.validateInput(input.kind, input.input);
+    const normalized = registry.validateInput(input.kind, input.input);
     const def = registry.get(input.kind);
-    const { run } = await this.store.create({ ...input, maxAttempts: def.maxAttempts ?? 3 });
+    const { run } = await this.store.create({ ...input, input: normalized, maxAttempts: def.maxAttempts ?? 3 });
     await this.events.append(run.id, 'run.queued', { kind: run.kind });
     for (;;) {
       await this.execute(run.id);

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from '../errors.ts';
 import { OrbitError, ValidationError } from '../errors.ts';
 import type { RunEvent } from './types.ts';
@@ -77,15 +78,20 @@ export class ExecutorRegistry {
     return this.lookup(kind).definition;
   }
 
-  /** Throws a 400 with a JSON pointer per bad field (under `/input`) when the input does not fit the kind's schema. */
-  validateInput(kind: string, input: unknown): void {
+  /**
+   * Returns the input with the schema's defaults filled in, or throws a 400 with a JSON pointer per bad field
+   * (under `/input`) when it does not fit the kind's schema.
+   */
+  validateInput(kind: string, input: unknown): unknown {
     const r = this.lookup(kind);
-    if (!r.input.Check(input)) {
+    const withDefaults = Value.Default(r.definition.inputSchema, structuredClone(input ?? {}));
+    if (!r.input.Check(withDefaults)) {
       throw new ValidationError(
         `The input is not valid for a run of kind "${kind}".`,
-        schemaErrors(r.input, input, '/input'),
+        schemaErrors(r.input, withDefaults, '/input'),
       );
     }
+    return withDefaults;
   }
 
   /** The problems with an executor's result, or an empty list. */

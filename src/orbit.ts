@@ -1,0 +1,184 @@
+/**
+ * The composition root: the one place that knows every part. It opens the platform (database, queue, engine),
+ * registers each capability's executors and routes, and builds the server. Everything else receives what it
+ * needs as arguments.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { demoExecutor } from './demo/index.ts';
+import { ApiKeyStore } from './platform/auth/index.ts';
+import { type Config, isLoopbackHost } from './platform/config.ts';
+import { type Database, describeUrl, openDatabase } from './platform/db/client.ts';
+import { captureError, startErrorTracking } from './platform/observability/errorTracking.ts';
+import { createLogger } from './platform/observability/logger.ts';
+import { startTracing } from './platform/observability/tracing.ts';
+import { createJobQueue, type JobQueue } from './platform/queue/index.ts';
+import { createRateLimiter, parsePolicy, type RateLimiter } from './platform/ratelimit/index.ts';
+import { ExecutorRegistry, RUN_QUEUE, RunEngine } from './platform/runs/index.ts';
+import { loadSecrets } from './platform/secrets.ts';
+import { buildApp } from './server/app.ts';
+import type { HealthCheck } from './server/routes/health.ts';
+import { version } from './version.ts';
+
+/** Every run kind Orbit knows. A capability adds its executor here. */
+export function createRegistry(): ExecutorRegistry {
+  const registry = new ExecutorRegistry();
+  registry.register(demoExecutor);
+  return registry;
+}
+
+export function databaseLocation(config: Config): string {
+  return config.databaseUrl
+    ? `PostgreSQL at ${describeUrl(config.databaseUrl)}`
+    : `PGlite in ${path.join(config.home, 'db')}`;
+}
+
+/** Opens (and migrates) the configured database: PostgreSQL when DATABASE_URL is set, else PGlite under ORBIT_HOME. */
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.home, 'db') });
+  try {
+    await database.migrate();
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  return database;
+}
+
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  queue: JobQueue;
+  engine: RunEngine;
+  close(): Promise<void>;
+}
+
+/** Database, queue and run engine; with `workers`, this process also executes runs. */
+export async function openPlatform(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Platform> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = await openConfiguredDatabase(config);
+  const queue = createJobQueue(database);
+  await queue.start();
+  const engine = new RunEngine({
+    database,
+    registry: createRegistry(),
+    queue,
+    artifactMaxBytes: config.artifactMaxBytes,
+    defaultTimeoutMs: config.runTimeoutSeconds * 1000,
+    heartbeatMs: config.heartbeatSeconds * 1000,
+    logger,
+  });
+  if (options.workers) await engine.startWorkers(config.workerConcurrency);
+  return {
+    config,
+    logger,
+    database,
+    queue,
+    engine,
+    async close() {
+      await engine.stop();
+      await queue.stop({ timeoutMs: 10_000 });
+      await database.close();
+    },
+  };
+}
+
+export interface Server {
+  platform: Platform;
+  app: FastifyInstance;
+  limiter: RateLimiter;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the whole server: platform, optional workers, HTTP. */
+export async function startServer(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Server> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const tracing = await startTracing({ endpoint: config.otelEndpoint, serviceName: 'orbit' });
+  const errors = await startErrorTracking({ dsn: config.sentryDsn, environment: 'production', release: version });
+  const platform = await openPlatform(config, { workers: options.workers, logger });
+  const secrets = loadSecrets(config);
+  const keys = new ApiKeyStore(platform.database);
+  const limiter = createRateLimiter({ redisUrl: config.redisUrl, policy: parsePolicy(config.rateLimits), logger });
+  const allowAnonymousLocal = isLoopbackHost(config.host);
+
+  const healthChecks: HealthCheck[] = [
+    {
+      name: 'database',
+      required: true,
+      async check() {
+        const p = await platform.database.ping();
+        return { ok: true, version: p.version, detail: databaseLocation(config) };
+      },
+    },
+    {
+      name: 'queue',
+      required: true,
+      async check() {
+        const depth = await platform.queue.depth(RUN_QUEUE);
+        return {
+          ok: true,
+          detail: `${depth} run(s) waiting; ${options.workers ? `${platform.engine.activeRuns} executing here` : 'no workers in this process'}`,
+        };
+      },
+    },
+    {
+      name: 'rate-limit-store',
+      required: false,
+      async check() {
+        const s = limiter.status();
+        if (!s.redisConfigured) return { ok: true, detail: 'in-memory counters (REDIS_URL not set)' };
+        return s.redisHealthy
+          ? { ok: true, detail: 'Redis' }
+          : {
+              ok: false,
+              detail: `Redis unreachable (${s.lastError ?? 'unknown error'}); limiting from memory until it returns`,
+            };
+      },
+    },
+  ];
+
+  const app = await buildApp({
+    logger,
+    version,
+    engine: platform.engine,
+    keys,
+    jwtSecret: secrets.jwtSecret,
+    limiter,
+    allowAnonymousLocal,
+    trustedProxies: config.trustedProxies,
+    corsOrigins: config.corsOrigins,
+    metricsToken: config.metricsToken,
+    healthChecks,
+    routes: [],
+    onServerError: (err, request) => captureError(err, { requestId: request.id, route: request.routeOptions.url }),
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (allowAnonymousLocal) {
+    logger.warn(
+      `Listening on loopback only (${url}): requests without an API key act as a local admin. Bind to another address (ORBIT_HOST) and API keys are required.`,
+    );
+  } else {
+    logger.info(
+      `Listening on ${url}; every request needs an API key or token (create one with \`orbit keys create\`).`,
+    );
+  }
+  return {
+    platform,
+    app,
+    limiter,
+    url,
+    async close() {
+      await app.close();
+      await limiter.close();
+      await platform.close();
+      await errors.shutdown?.();
+      await tracing.shutdown();
+    },
+  };
+}
