@@ -1,0 +1,2 @@
+export { createJobQueue } from './pgboss-queue.ts';
+export type { Job, JobQueue, JobQueueOptions, SendOptions, WorkOptions } from './types.ts';
