@@ -9,7 +9,7 @@ export const engines = [
 ] as const;
 
 /** A migrated, empty database of the given engine, closed (and dropped) after the file's tests. */
-export async function freshDatabase(engine: 'pglite' | 'postgres'): Promise<Database> {
+export async function freshDatabase(engine: 'pglite' | 'postgres'): Promise<Database & { url?: string }> {
   if (engine === 'pglite') {
     const db = await openDatabase({ dataDir: 'memory://' });
     await db.migrate();
@@ -23,5 +23,5 @@ export async function freshDatabase(engine: 'pglite' | 'postgres'): Promise<Data
     await db.close();
     await pg.drop();
   });
-  return db;
+  return Object.assign(db, { url: pg.url });
 }

@@ -366,10 +366,15 @@ export class RunEngine {
 
   private async enqueue(runId: string, delayMs: number): Promise<void> {
     if (!this.options.queue) return;
+    // The engine does its own retries and recovery; the job only has to outlive the run's time limit.
     await this.options.queue.send(
       RUN_QUEUE,
       { runId },
-      { startAfterSeconds: Math.ceil(delayMs / 1000), retryLimit: 0 },
+      {
+        startAfterSeconds: Math.ceil(delayMs / 1000),
+        retryLimit: 0,
+        expireInSeconds: Math.ceil(this.options.defaultTimeoutMs / 1000) + 60,
+      },
     );
   }
 
