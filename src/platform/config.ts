@@ -80,7 +80,7 @@ export const variables = {
     description: 'Directory for the embedded database, workspaces and generated secrets.',
     defaultText: '`~/.orbit`',
     example: '/var/lib/orbit',
-    parse: (raw) => path.resolve(raw && raw !== '' ? raw : path.join(os.homedir(), '.orbit')),
+    parse: (raw, env) => path.resolve(raw && raw !== '' ? raw : path.join(env.HOME || os.homedir(), '.orbit')),
   }),
   databaseUrl: spec({
     name: 'DATABASE_URL',
