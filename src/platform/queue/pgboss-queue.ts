@@ -31,7 +31,7 @@ class PgBossJobQueue implements JobQueue {
   private readonly defaultPollSeconds: number;
   private readonly onError: (error: Error) => void;
   private readonly workers = new Map<string, Set<QueueWorker>>();
-  private readonly knownQueues = new Set<string>();
+  private readonly knownQueues = new Map<string, Promise<void>>();
   private readonly notifyChannel: string;
   private unlisten: (() => Promise<void>) | undefined;
   private state: State = 'new';
@@ -136,10 +136,12 @@ class PgBossJobQueue implements JobQueue {
     this.requireStarted('schedule');
     checkQueueName(name);
     const tz = options.tz ?? 'UTC';
+    checkTimeZone(tz);
     try {
-      cronParser.parseExpression(cron, { tz });
+      // prev() as well: pg-boss's timekeeper calls it, and one schedule that throws there stops every schedule.
+      cronParser.parseExpression(cron, { tz }).prev();
     } catch (err) {
-      throw invalid('/cron', `"${cron}" (time zone ${tz}) is not a valid cron expression: ${asError(err).message}`);
+      throw invalid('/cron', `"${cron}" is not a valid cron expression: ${asError(err).message}`);
     }
     await this.ensureQueue(name);
     await this.boss.schedule(name, cron, data, { tz });
@@ -167,11 +169,25 @@ class PgBossJobQueue implements JobQueue {
     }
   }
 
-  /** pg-boss 10 needs a queue (its own table partition) before jobs or schedules can refer to it. */
-  private async ensureQueue(queue: string): Promise<void> {
-    if (this.knownQueues.has(queue)) return;
-    await this.boss.createQueue(queue);
-    this.knownQueues.add(queue);
+  /**
+   * pg-boss 10 needs a queue (its own table partition) before jobs or schedules can refer to it. Its
+   * `create_queue()` run twice at once for one name deadlocks on PostgreSQL (measured: two workers starting
+   * together), so creation is serialised: in this process by sharing the promise, across processes by an advisory
+   * lock held for the implicit transaction of one multi-statement script. The name is safe to inline: it passed
+   * QUEUE_NAME, which admits no quote.
+   */
+  private ensureQueue(queue: string): Promise<void> {
+    let creating = this.knownQueues.get(queue);
+    if (!creating) {
+      const s = this.schema;
+      creating = this.database.exec(
+        `SELECT pg_advisory_xact_lock(hashtext('${s}.orbit_create_queue'));
+         SELECT ${s}.create_queue('${queue}', '{"policy":"standard"}'::json);`,
+      );
+      this.knownQueues.set(queue, creating);
+      creating.catch(() => this.knownQueues.delete(queue));
+    }
+    return creating;
   }
 
   /**
@@ -243,6 +259,14 @@ function checkQueueName(name: string): void {
       '/queue',
       `queue name ${JSON.stringify(name)} must be 1-100 letters, digits, "_", "-" or ".", not starting with "-" or "."`,
     );
+  }
+}
+
+function checkTimeZone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw invalid('/tz', `"${tz}" is not an IANA time zone (for example "UTC" or "Europe/Berlin")`);
   }
 }
 
