@@ -1,4 +1,11 @@
-import { APICallError, InvalidToolInputError, NoSuchToolError, RetryError } from 'ai';
+import {
+  APICallError,
+  InvalidToolInputError,
+  JSONParseError,
+  NoSuchToolError,
+  RetryError,
+  TypeValidationError,
+} from 'ai';
 import { LlmError } from './errors.ts';
 import type { ProviderSettings } from './settings.ts';
 
@@ -56,6 +63,17 @@ export function toLlmError(
   if (APICallError.isInstance(e)) {
     const status = e.statusCode;
     const said = providerMessage(e.responseBody) ?? e.message;
+    if (status !== undefined && status < 300) {
+      // The answer started (HTTP 2xx) and its body could not be read to the end: the connection broke mid-answer.
+      return new LlmError(
+        'llm-stream-interrupted',
+        502,
+        `The answer from ${s.provider}:${s.model} broke off before it finished: ${messageOf(e.cause) || e.message}.`,
+        'stream_interrupted',
+        {},
+        { cause: e },
+      );
+    }
     if (status === 401 || status === 403) {
       return new LlmError(
         'llm-auth-failed',
@@ -101,6 +119,16 @@ export function toLlmError(
       502,
       `Cannot reach ${where(s)}: ${messageOf(e.cause) || e.message}.`,
       'network_error',
+      {},
+      { cause: e },
+    );
+  }
+  if (JSONParseError.isInstance(e) || TypeValidationError.isInstance(e)) {
+    return new LlmError(
+      'llm-malformed-response',
+      502,
+      `${s.provider} sent a response Orbit cannot read (not the provider's protocol): ${messageOf(e)}.`,
+      'provider_error',
       {},
       { cause: e },
     );

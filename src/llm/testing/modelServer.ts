@@ -123,7 +123,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     for (let i = 0; i < events.length; i++) {
       if (step.cutAfterChunks !== undefined && i >= step.cutAfterChunks) {
-        // A connection lost mid-answer: no final chunk, no [DONE], no clean end of the chunked body.
+        // A connection lost mid-answer: what was sent arrives, then no final chunk, no [DONE], no clean end of
+        // the chunked body. Flush first: destroying a socket drops its unwritten data.
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        await new Promise((resolve) => setTimeout(resolve, 50));
         res.socket?.destroy();
         return;
       }
