@@ -31,4 +31,5 @@ export { costOf, findPrice, PRICE_TABLE } from './pricing.ts';
 export type { LlmConfig, ProviderName, ProviderSettings } from './settings.ts';
 export { resolveProvider } from './settings.ts';
 export * as llmTesting from './testing/index.ts';
+export { type ModelServer, type ScriptStep, startModelServer } from './testing/index.ts';
 export { usageRoutes } from './usageRoutes.ts';
