@@ -102,7 +102,7 @@ export async function startServer(config: Config, options: { workers: boolean; l
   const secrets = loadSecrets(config);
   const keys = new ApiKeyStore(platform.database);
   const limiter = createRateLimiter({ redisUrl: config.redisUrl, policy: parsePolicy(config.rateLimits), logger });
-  const allowAnonymousLocal = isLoopbackHost(config.host);
+  const allowAnonymousLocal = isLoopbackHost(config.host) && !config.requireAuth;
 
   const healthChecks: HealthCheck[] = [
     {

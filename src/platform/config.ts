@@ -105,6 +105,19 @@ export const variables = {
     example: '0.0.0.0',
     parse: (raw) => (raw && raw !== '' ? raw : '127.0.0.1'),
   }),
+  requireAuth: spec({
+    name: 'ORBIT_REQUIRE_AUTH',
+    description:
+      'Require an API key or token even on a loopback-only server (e.g. a shared machine). Any other address always requires one.',
+    defaultText: '`false`',
+    example: 'true',
+    parse: (raw) => {
+      const v = (raw ?? '').trim().toLowerCase();
+      if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
+      if (v === 'true' || v === '1' || v === 'yes') return true;
+      throw new ConfigError('ORBIT_REQUIRE_AUTH', `"${raw}" is not true or false`, 'true');
+    },
+  }),
   port: spec({
     name: 'ORBIT_PORT',
     description: 'TCP port of the HTTP server (0 picks a free one).',

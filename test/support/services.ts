@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { it } from 'vitest';
 import { newId } from '../../src/platform/ids.ts';
@@ -122,4 +125,72 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+const PG_BIN = (() => {
+  try {
+    const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+    return versions[0] ? `/usr/lib/postgresql/${versions[0]}/bin` : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+export const hasPostgresBinaries = Boolean(PG_BIN && fs.existsSync(`${PG_BIN}/initdb`));
+export const POSTGRES_BINARIES_MISSING = 'PostgreSQL server binaries are not installed (apt-get install postgresql)';
+
+/**
+ * A private PostgreSQL cluster in a temp directory on a free port, which a test may stop and start (the shared
+ * one must stay up). PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+ */
+export interface OwnPostgres {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  if (!PG_BIN) throw new Error(POSTGRES_BINARIES_MISSING);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-pg-'));
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const run = (args: string[]) => {
+    const cmd = asRoot ? 'runuser' : args[0]!;
+    const argv = asRoot ? ['-u', 'postgres', '--', ...args] : args.slice(1);
+    const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  };
+  run([`${PG_BIN}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const start = async () => {
+    run([
+      `${PG_BIN}/pg_ctl`,
+      '-D',
+      `${dir}/data`,
+      '-l',
+      `${dir}/log`,
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c fsync=off`,
+      'start',
+    ]);
+    await waitForPort(port, 10_000);
+  };
+  const stop = async () => {
+    run([`${PG_BIN}/pg_ctl`, '-D', `${dir}/data`, '-m', 'immediate', '-w', 'stop']);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    async destroy() {
+      try {
+        await stop();
+      } catch {
+        // already stopped
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

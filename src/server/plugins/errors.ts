@@ -49,6 +49,31 @@ function validationErrors(err: FastifyError): FieldError[] {
   });
 }
 
+/**
+ * The database (or another dependency) is down: connection refused or reset, PostgreSQL shutting down or starting
+ * (57P0x), or a connection exception (class 08). That is a 503 to retry later, not a bug.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08')
+  ) {
+    return true;
+  }
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      message,
+    )
+  ) {
+    return true;
+  }
+  return e.cause !== undefined && e.cause !== err && isDependencyOutage(e.cause);
+}
+
 /** Maps any error to a problem. Anything not recognised as the client's mistake is a 500. */
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
   const base = { instance: request.url.split('?')[0] ?? request.url, requestId: request.id };
@@ -107,6 +132,17 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
       ...base,
     };
   }
+  if (isDependencyOutage(err)) {
+    return {
+      type: `${PROBLEM_BASE}service-unavailable`,
+      title: TITLES[503]!,
+      status: 503,
+      detail:
+        'The database is not reachable right now; nothing was changed. Retry in a few seconds; /health/ready shows when it is back.',
+      retryAfter: 5,
+      ...base,
+    };
+  }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return {
       type: `${PROBLEM_BASE}bad-request`,
@@ -141,7 +177,9 @@ export const errorsPlugin = fp(
   async (app: FastifyInstance, opts: ErrorsPluginOptions) => {
     app.setErrorHandler((err, request, reply) => {
       const problem = toProblem(err, request);
-      if (problem.status >= 500) {
+      if (problem.status === 503) {
+        request.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+      } else if (problem.status >= 500) {
         request.log.error({ err }, 'request failed');
         opts.onServerError?.(err, request);
       } else {
