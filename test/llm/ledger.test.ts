@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLlm, createLlmClient, recordCall, runUsage, summarizeUsage, usageRoutes } from '../../src/llm/index.ts';
-import { type ModelServer, startModelServer, text } from '../../src/llm/testing/index.ts';
+import { startModelServer, text } from '../../src/llm/testing/index.ts';
 import { type Database, openDatabase } from '../../src/platform/db/client.ts';
 import { createTestDatabase, hasPostgres, itWhen, POSTGRES_MISSING } from '../support/services.ts';
 import { insertRun, llmConfig, memoryLedger, openaiCompatible } from './support.ts';
