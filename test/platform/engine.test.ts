@@ -186,3 +186,24 @@ describe('a worker process killed with SIGKILL mid-run', () => {
     }
   });
 });
+
+describe('a worker that shuts down mid-run', () => {
+  itWhen(true, '')('hands the run back to the queue, and the next worker finishes it', async () => {
+    const database = await freshDatabase('pglite');
+    const first = await testEngine(database, { workers: true });
+    const { run } = await first.engine.submit({ kind: 'test.block', input: {}, owner: 'o' });
+    await waitForStatus(first.engine, run.id, ['running']);
+    while (!(await eventTypes(first.engine, run.id)).includes('test.blocked'))
+      await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    expect((await first.engine.store.get(run.id)).status).toBe('queued');
+    expect(await eventTypes(first.engine, run.id)).toContain('run.requeued');
+    const second = await testEngine(database, { workers: true });
+    try {
+      const done = await waitForStatus(second.engine, run.id, ['succeeded', 'failed']);
+      expect(done).toMatchObject({ status: 'succeeded', attempt: 2 });
+    } finally {
+      await second.stop();
+    }
+  });
+});

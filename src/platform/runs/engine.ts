@@ -40,6 +40,13 @@ class CancelledByUser extends Error {
   }
 }
 
+/** The process is stopping (deploy, Ctrl+C): the run goes back to the queue for another worker. */
+class WorkerShutdown extends Error {
+  constructor() {
+    super('the worker is shutting down');
+  }
+}
+
 class TimeLimitExceeded extends Error {
   constructor(readonly limitMs: number) {
     super(`exceeded its time limit of ${Math.round(limitMs / 1000)} s`);
@@ -59,6 +66,7 @@ export class RunEngine {
   private timers: NodeJS.Timeout[] = [];
   private unlistenCancel: (() => Promise<void>) | undefined;
   private working = false;
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly options: RunEngineOptions) {
     this.store = new RunStore(options.database);
@@ -143,7 +151,15 @@ export class RunEngine {
       this.active.get(id)?.abort(new CancelledByUser());
     });
     await queue.work<{ runId: string }>(RUN_QUEUE, { concurrency }, async (job) => {
-      await this.execute(job.data.runId);
+      // A stopping worker must not take new runs, nor drop the job: hand it to whoever works next.
+      if (!this.working) return this.enqueue(job.data.runId, 1000);
+      const execution = this.execute(job.data.runId);
+      this.inflight.add(execution);
+      try {
+        await execution;
+      } finally {
+        this.inflight.delete(execution);
+      }
     });
     const hb = this.options.heartbeatMs;
     this.timers.push(
@@ -157,10 +173,13 @@ export class RunEngine {
     this.log('info', { workerId: this.workerId, concurrency }, 'run workers started');
   }
 
+  /** Stops taking runs; runs still executing here are aborted and handed back to the queue. */
   async stop(): Promise<void> {
     this.working = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    for (const controller of this.active.values()) controller.abort(new WorkerShutdown());
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await this.unlistenCancel?.();
     this.unlistenCancel = undefined;
     await this.events.close();
@@ -231,6 +250,12 @@ export class RunEngine {
         error: { type: 'cancelled', message: 'Cancelled by request.' },
       });
       return this.finishEvent(done, 'run.cancelled', {}, seconds);
+    }
+    if (signal.aborted && signal.reason instanceof WorkerShutdown) {
+      await this.store.transition(run.id, 'queued', { workerId: null });
+      await this.events.append(run.id, 'run.requeued', { attempt: run.attempt, reason: signal.reason.message });
+      await this.enqueue(run.id, 1000);
+      return;
     }
     if (signal.aborted && signal.reason instanceof TimeLimitExceeded) {
       return this.fail(run, { type: 'timeout', message: `The run ${signal.reason.message} and was stopped.` }, seconds);
