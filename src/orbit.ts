@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { demoExecutor } from './demo/index.ts';
+import { runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
 import { type Config, isLoopbackHost } from './platform/config.ts';
 import { type Database, describeUrl, openDatabase } from './platform/db/client.ts';
@@ -152,7 +153,20 @@ export async function startServer(config: Config, options: { workers: boolean; l
     corsOrigins: config.corsOrigins,
     metricsToken: config.metricsToken,
     healthChecks,
-    routes: [],
+    routes: [{ plugin: usageRoutes, options: { database: platform.database } }],
+    runUsage: async (runId) => {
+      const t = await runUsage(platform.database, runId);
+      if (t.calls === 0) return {};
+      return {
+        llmCalls: t.calls,
+        llmFailedCalls: t.failedCalls,
+        llmInputTokens: t.inputTokens,
+        llmOutputTokens: t.outputTokens,
+        llmCachedInputTokens: t.cachedInputTokens,
+        llmCostMicros: t.costMicros,
+        llmUnpricedCalls: t.unpricedCalls,
+      };
+    },
     onServerError: (err, request) => captureError(err, { requestId: request.id, route: request.routeOptions.url }),
   });
   await app.listen({ host: config.host, port: config.port });

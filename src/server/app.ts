@@ -43,6 +43,8 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   healthChecks: HealthCheck[];
   routes?: RouteModule[];
+  /** Extra usage counters of a run (LLM tokens and cost from the ledger), shown on GET /v1/runs/:id. */
+  runUsage?: (runId: string) => Promise<Record<string, number>>;
   onServerError?: (err: unknown, request: FastifyRequest) => void;
 }
 
@@ -109,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(healthRoutes, { checks: deps.healthChecks, version: deps.version });
-  await app.register(runsRoutes, { engine: deps.engine });
+  await app.register(runsRoutes, { engine: deps.engine, runUsage: deps.runUsage });
   await app.register(keysRoutes, { keys: deps.keys, jwtSecret: deps.jwtSecret });
   for (const r of deps.routes ?? []) await app.register(r.plugin, r.options ?? {});
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
+import { checkLlm } from '../../llm/index.ts';
 import type { Config } from '../../platform/config.ts';
 import { describeUrl, openDatabase } from '../../platform/db/client.ts';
 import { action } from '../run.ts';
@@ -181,17 +182,33 @@ async function checkTool(
     : { part, status: 'missing', required: false, detail: `not found (${purpose})`, fix };
 }
 
-function checkLlmConfig(config: Config): DoctorCheck {
-  if (!config.model) {
+/** Which provider and model are configured, and whether a one-token call to them succeeds. */
+async function checkModel(config: Config): Promise<DoctorCheck> {
+  const r = await checkLlm(config);
+  if (!r.configured) {
     return {
       part: 'LLM provider',
       status: 'missing',
       required: false,
-      detail: 'no model configured (needed by the workflow generator and the agent)',
-      fix: 'export ORBIT_MODEL=openai-compatible:qwen2.5-coder OPENAI_BASE_URL=http://localhost:11434/v1 (or ORBIT_MODEL=anthropic:… with ANTHROPIC_API_KEY)',
+      detail: `not configured (the workflow generator and the agent need one): ${r.problem ?? ''}`.trim(),
+      ...(r.fix ? { fix: r.fix } : {}),
     };
   }
-  return { part: 'LLM provider', status: 'ok', required: false, detail: `${config.model} configured` };
+  const where = `${r.provider}:${r.model} at ${r.endpoint}`;
+  return r.ok
+    ? {
+        part: 'LLM provider',
+        status: 'ok',
+        required: false,
+        detail: `${where}; a one-token call answered in ${Math.round(r.latencyMs ?? 0)} ms`,
+      }
+    : {
+        part: 'LLM provider',
+        status: 'broken',
+        required: false,
+        detail: `${where}: ${r.problem ?? 'the one-token call failed'}`,
+        ...(r.fix ? { fix: r.fix } : {}),
+      };
 }
 
 export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
@@ -216,7 +233,7 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       'isolates tools and agent commands',
     ),
     checkTool('Chromium', 'chromium', ['--version'], 'apt-get install chromium', 'PDF reports and UI tests need it'),
-    Promise.resolve(checkLlmConfig(config)),
+    checkModel(config),
   ]);
 }
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
-import { ConflictError, RetryableError } from '../errors.ts';
+import { ConflictError, OrbitError, RetryableError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { JobQueue } from '../queue/index.ts';
 import { ArtifactStore } from './artifacts.ts';
@@ -290,7 +290,13 @@ export class RunEngine {
       await this.enqueue(run.id, delayMs);
       return;
     }
-    const type = error instanceof RetryableError ? 'retries-exhausted' : 'executor-error';
+    // An OrbitError keeps its own type (e.g. `budget-exceeded` from the LLM layer) so the run says what happened.
+    const type =
+      error instanceof RetryableError
+        ? 'retries-exhausted'
+        : error instanceof OrbitError
+          ? error.type
+          : 'executor-error';
     const suffix = error instanceof RetryableError ? ` (attempt ${run.attempt} of ${run.maxAttempts})` : '';
     return this.fail(run, { type, message: `${message}${suffix}` }, seconds);
   }

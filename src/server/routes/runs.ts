@@ -7,6 +7,8 @@ import { ArtifactSchema, problems, RunEventSchema, RunSchema, RunStatusSchema } 
 
 export interface RunsRoutesOptions {
   engine: RunEngine;
+  /** Extra usage counters for one run (e.g. LLM tokens and cost), merged into `usage` on GET /v1/runs/:id. */
+  runUsage?: ((runId: string) => Promise<Record<string, number>>) | undefined;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
 }
@@ -140,7 +142,9 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
     },
     async (request) => {
       checkId(request.params.id);
-      return presentRun(await engine.store.get(request.params.id));
+      const run = await engine.store.get(request.params.id);
+      const extra = opts.runUsage ? await opts.runUsage(run.id) : {};
+      return presentRun({ ...run, usage: { ...run.usage, ...extra } });
     },
   );
 
