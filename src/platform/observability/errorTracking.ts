@@ -1,5 +1,5 @@
 import * as Sentry from '@sentry/node';
-import { REDACTED, redactText, scrubHeaders, scrubValue } from './redact.ts';
+import { currentKnownSecrets, maskKnownSecrets, REDACTED, redactText, scrubHeaders, scrubValue } from './redact.ts';
 
 /**
  * Error tracking with Sentry, off unless SENTRY_DSN is set. Only errors are sent (no performance tracing: that is
@@ -115,6 +115,13 @@ export function captureError(err: unknown, context: ErrorContext = {}): string |
           ...(context.headers ? { headers: scrubHeaders(context.headers) as Record<string, string> } : {}),
         };
         scope.addEventProcessor((event) => ({ ...event, request: { ...event.request, ...request } }));
+      }
+      // Read now, synchronously: Sentry processes the event later, outside the request's async context.
+      const secrets = currentKnownSecrets();
+      if (secrets) {
+        scope.addEventProcessor(
+          (event) => JSON.parse(maskKnownSecrets(JSON.stringify(event), secrets)) as Sentry.Event,
+        );
       }
       if (context.extra) scope.setContext('orbit', scrubValue(context.extra) as Record<string, unknown>);
       return Sentry.captureException(err);

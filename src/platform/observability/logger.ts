@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from '../config.ts';
-import { isSecretKey, REDACTED, redactPaths, redactText, scrubError, scrubValue } from './redact.ts';
+import { isSecretKey, maskKnownSecrets, REDACTED, redactPaths, redactText, scrubError, scrubValue } from './redact.ts';
 
 /**
  * pino JSON logs, one object per line, with secrets removed three ways:
  *  1. `redact` paths mask known locations (headers, body fields) before serialisation;
  *  2. `formatters.log` masks secret-named fields at any depth of a logged object;
  *  3. the `streamWrite` hook runs `redactText` over the finished line, so a secret inside a message, an error
- *     stack or a URL is masked too, whatever code logged it.
+ *     stack or a URL is masked too, whatever code logged it, and masks the credentials the current request
+ *     carried verbatim (`maskKnownSecrets`), which catches secrets of no recognisable shape.
  */
 export interface CreateLoggerOptions {
   level?: LogLevel;
@@ -76,7 +77,7 @@ export function loggerOptions(level: LogLevel = 'info', base: Record<string, unk
       log: scrubLogObject,
     },
     hooks: {
-      streamWrite: (line) => redactText(line),
+      streamWrite: (line) => maskKnownSecrets(redactText(line)),
     },
   };
 }

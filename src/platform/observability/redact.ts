@@ -8,6 +8,8 @@
  *    masked wherever it appears in free text (`redactText`), e.g. inside an error message or a logged URL.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export const REDACTED = '[REDACTED]';
 
 /** HTTP headers that carry credentials (lower case, as Node delivers them). */
@@ -83,7 +85,10 @@ const TEXT_RULES: [RegExp, string | ((match: string, ...groups: string[]) => str
     (match, prefix) => (/^[a-z_]+$/.test(match) ? match : `${prefix}_${REDACTED}`),
   ],
   // Bearer credentials: a digit or 20+ characters tells a token from prose ("send a Bearer token").
-  [/\b(Bearer)\s+(?:(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})/gi, `$1 ${REDACTED}`],
+  [
+    /\b(Bearer)\s+(?!orbit_)(?:(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})/gi,
+    `$1 ${REDACTED}`,
+  ],
   // Provider keys: Anthropic (sk-ant-…), OpenAI (sk-…, sk-proj-…).
   [/\bsk-(?:ant-)?[A-Za-z0-9_-]{8,}/g, `sk-${REDACTED}`],
   // GitHub tokens.
@@ -166,5 +171,71 @@ export function scrubHeaders(headers: Record<string, unknown>): Record<string, u
   for (const [k, v] of Object.entries(headers)) {
     out[k] = isSecretKey(k) ? REDACTED : typeof v === 'string' ? redactText(v) : v;
   }
+  return out;
+}
+
+/**
+ * The third defence, for secrets with no recognisable shape: while a request is handled, the exact credentials it
+ * carried (secret headers, secret-named body fields) are remembered in an async-local set, and every log line or
+ * error report produced on its behalf has those strings masked verbatim (`maskKnownSecrets`). Code that writes
+ * `throw new Error(\`key ${body.apiKey} refused\`)` then still leaks nothing.
+ */
+const knownSecrets = new AsyncLocalStorage<Set<string>>();
+/** Shorter values are too likely to be ordinary words to mask everywhere. */
+const MIN_KNOWN_SECRET_LENGTH = 6;
+
+export function runWithSecretScope<T>(fn: () => T): T {
+  return knownSecrets.run(new Set(), fn);
+}
+
+export function rememberSecret(value: unknown): void {
+  const store = knownSecrets.getStore();
+  if (!store || typeof value !== 'string' || value.length < MIN_KNOWN_SECRET_LENGTH) return;
+  store.add(value);
+  // Also the form it takes inside a JSON string, in case it holds quotes or backslashes.
+  const escaped = JSON.stringify(value).slice(1, -1);
+  if (escaped !== value) store.add(escaped);
+}
+
+/** Remembers the credential parts of secret-bearing headers: the token after the scheme, each cookie value. */
+export function rememberSecretHeaders(headers: Record<string, unknown>): void {
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!isSecretKey(name)) continue;
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof value !== 'string') continue;
+      rememberSecret(value);
+      const scheme = /^\S+\s+(\S+)$/.exec(value);
+      if (scheme) rememberSecret(scheme[1]);
+      if (name.toLowerCase().includes('cookie')) {
+        for (const pair of value.split(';')) rememberSecret(pair.split('=').slice(1).join('=').split(';')[0]?.trim());
+      }
+    }
+  }
+}
+
+/** Remembers string values of secret-named fields anywhere in a parsed body. */
+export function rememberSecretFields(value: unknown, depth = 8): void {
+  if (depth <= 0 || typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (const v of value) rememberSecretFields(v, depth - 1);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (isSecretKey(k) && typeof v === 'string') rememberSecret(v);
+    else rememberSecretFields(v, depth - 1);
+  }
+}
+
+/** The credentials remembered for the current request, if any. */
+export function currentKnownSecrets(): ReadonlySet<string> | undefined {
+  const store = knownSecrets.getStore();
+  return store && store.size > 0 ? store : undefined;
+}
+
+/** Masks every occurrence of the given (or the current request's) remembered credentials. */
+export function maskKnownSecrets(text: string, secrets = currentKnownSecrets()): string {
+  if (!secrets) return text;
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
 }

@@ -7,7 +7,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { redactText } from './redact.ts';
+import { maskKnownSecrets, redactText } from './redact.ts';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Spans leave over OTLP/HTTP (JSON) in
@@ -114,8 +114,9 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
       return await fn(span);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      span.recordException({ name: e.name, message: redactText(e.message), stack: redactText(e.stack ?? '') });
-      span.setStatus({ code: SpanStatusCode.ERROR, message: redactText(e.message) });
+      const scrub = (text: string) => maskKnownSecrets(redactText(text));
+      span.recordException({ name: e.name, message: scrub(e.message), stack: scrub(e.stack ?? '') });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: scrub(e.message) });
       throw err;
     } finally {
       span.end();

@@ -3,7 +3,13 @@ import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { newId } from '../../platform/ids.ts';
-import { redactText } from '../../platform/observability/redact.ts';
+import {
+  maskKnownSecrets,
+  redactText,
+  rememberSecretFields,
+  rememberSecretHeaders,
+  runWithSecretScope,
+} from '../../platform/observability/redact.ts';
 
 /**
  * Request identity and timing: every request gets an ID (the caller's when well-formed, else a sortable UUIDv7),
@@ -83,8 +89,15 @@ export const requestContextPlugin = fp(
       // On the raw response, so hijacked replies (SSE) that write their own head carry it too.
       reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
       const span = startRequestSpan(request);
-      // Run the rest of the request inside the span's context so nested spans find their parent.
-      context.with(trace.setSpan(context.active(), span), done);
+      // The rest of the request runs inside the span's context (so nested spans find their parent) and inside a
+      // scope remembering the credentials it carries (so logs and error reports mask them wherever they appear).
+      runWithSecretScope(() => {
+        rememberSecretHeaders(request.headers);
+        context.with(trace.setSpan(context.active(), span), done);
+      });
+    });
+    app.addHook('preValidation', async (request) => {
+      rememberSecretFields(request.body);
     });
     app.addHook('onSend', async (_request, reply, payload) => {
       reply.header(RESPONSE_TIME_HEADER, formatResponseTime(reply.elapsedTime));
@@ -96,7 +109,8 @@ export const requestContextPlugin = fp(
       // Only server faults are span errors; the message and stack may quote secrets, so scrub them.
       const status = (err as { statusCode?: number }).statusCode;
       if (status === undefined || status >= 500) {
-        span.recordException({ name: err.name, message: redactText(err.message), stack: redactText(err.stack ?? '') });
+        const scrub = (text: string) => maskKnownSecrets(redactText(text));
+        span.recordException({ name: err.name, message: scrub(err.message), stack: scrub(err.stack ?? '') });
       }
     });
     app.addHook('onResponse', async (request, reply) => endRequestSpan(request, reply));
