@@ -85,7 +85,10 @@ export class RedisWindowStore {
         resolve();
       };
     });
-    this.startupTimer = setTimeout(() => this.settleStartup(), options.commandTimeoutMs);
+    this.startupTimer = setTimeout(() => {
+      if (this.reason === 'connecting') this.reason = `Redis did not answer within ${options.commandTimeoutMs} ms`;
+      this.settleStartup();
+    }, options.commandTimeoutMs);
     this.startupTimer.unref();
     this.client = new Redis(options.url, {
       commandTimeout: options.commandTimeoutMs,

@@ -7,6 +7,7 @@ export interface WindowSpec {
   key: string;
   tier: string;
   limit: number;
+  windowSeconds: number;
   windowMicros: number;
 }
 
@@ -28,8 +29,9 @@ export interface Decision {
   resetSeconds: number;
   /** Present when denied: seconds to wait before a retry can succeed. */
   retryAfterSeconds?: number;
-  /** Tier of the binding window. */
+  /** Tier and length of the binding window. */
   tier: string;
+  windowSeconds: number;
   backend: Backend;
 }
 
@@ -53,6 +55,7 @@ export function windowsFor(policy: Policy, tiers: readonly string[], identity: s
         key: `${KEY_PREFIX}{${identity}}:${tier}:${w.windowSeconds}`,
         tier,
         limit: w.limit,
+        windowSeconds: w.windowSeconds,
         windowMicros: w.windowSeconds * 1_000_000,
       });
     }
@@ -97,6 +100,7 @@ export function decide(specs: readonly WindowSpec[], outcome: StoreOutcome, back
         remaining: Math.max(0, spec.limit - w.count),
         resetSeconds,
         tier: spec.tier,
+        windowSeconds: spec.windowSeconds,
         backend,
       }
     : {
@@ -106,6 +110,7 @@ export function decide(specs: readonly WindowSpec[], outcome: StoreOutcome, back
         resetSeconds,
         retryAfterSeconds: resetSeconds,
         tier: spec.tier,
+        windowSeconds: spec.windowSeconds,
         backend,
       };
 }
