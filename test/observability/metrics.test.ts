@@ -8,7 +8,9 @@ const TOKEN = 'scrape-token-0123456789abcdef';
 async function count(labels: Record<string, string>): Promise<number> {
   const metric = await httpRequestsTotal.get();
   return metric.values
-    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .filter((v) =>
+      Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
+    )
     .reduce((sum, v) => sum + v.value, 0);
 }
 
@@ -36,7 +38,9 @@ describe('HTTP metrics and /metrics', () => {
     expect(text).toMatch(
       /orbit_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/things\/:id",status_code="200"\}/,
     );
-    expect(text).toMatch(/orbit_http_request_duration_seconds_count\{method="GET",route="\/v1\/things\/:id",status_code="200"\} 3/);
+    expect(text).toMatch(
+      /orbit_http_request_duration_seconds_count\{method="GET",route="\/v1\/things\/:id",status_code="200"\} 3/,
+    );
   });
 
   it('records request and response body sizes in bytes', async () => {

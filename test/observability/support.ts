@@ -40,6 +40,8 @@ export interface TestAppOptions {
   log: DestinationStream;
   metricsToken?: string;
   onServerError?: (err: unknown, request: FastifyRequest) => void;
+  /** More routes, added before the app boots. */
+  routes?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
     throw new Error(`upstream refused ${request.headers.authorization} and key ${body.apiKey}`);
   });
   app.get('/health/live', async () => ({ status: 'up' }));
+  options.routes?.(app as unknown as FastifyInstance);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -5,9 +5,9 @@ import { type Instrumentation, registerInstrumentations } from '@opentelemetry/i
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { maskKnownSecrets, redactText } from './redact.ts';
+import { isSecretKey, maskKnownSecrets, REDACTED, redactText } from './redact.ts';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Spans leave over OTLP/HTTP (JSON) in
@@ -50,6 +50,30 @@ export function tracesUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
+function scrubAttributes(attributes: Attributes): void {
+  for (const [key, value] of Object.entries(attributes)) {
+    if (isSecretKey(key)) attributes[key] = REDACTED;
+    else if (typeof value === 'string') attributes[key] = redactText(value);
+    else if (Array.isArray(value)) {
+      attributes[key] = value.map((v) => (typeof v === 'string' ? redactText(v) : v)) as typeof value;
+    }
+  }
+}
+
+/**
+ * Scrubs every finished span before the exporting processor sees it: instrumentations record URLs (with their
+ * query strings), statements and error messages, any of which may hold a credential.
+ */
+export class RedactingSpanProcessor implements SpanProcessor {
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    scrubAttributes(span.attributes);
+    for (const event of span.events) if (event.attributes) scrubAttributes(event.attributes);
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
 const requireFromHere = createRequire(import.meta.url);
 
 /** Patches the `pg` module already in memory (see the module comment); later `require`s are hooked by `enable()`. */
@@ -68,7 +92,11 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
       'service.name': options.serviceName,
       ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(options.endpoint) }))],
+    // Processors run in order: scrub first, then batch for export.
+    spanProcessors: [
+      new RedactingSpanProcessor(),
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(options.endpoint) })),
+    ],
   });
   // Global tracer provider, AsyncLocalStorage context manager, W3C traceparent/baggage propagation.
   provider.register();
