@@ -100,6 +100,13 @@ describe('a full request cycle through the production layer', () => {
     expect(res.headers.get('x-request-id')).toBe(longest);
   });
 
+  it('puts the request ID on hijacked, streamed responses', async () => {
+    const res = await fetch(`${base}/v1/stream`, { headers: { 'x-request-id': 'stream-1' } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('x-request-id')).toBe('stream-1');
+    expect(await res.text()).toBe('data: done\n\n');
+  });
+
   it('sets both headers on 404s and on rejected bodies too', async () => {
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).toBe(404);

@@ -65,6 +65,12 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
     throw new Error(`upstream refused ${request.headers.authorization} and key ${body.apiKey}`);
   });
   app.get('/health/live', async () => ({ status: 'up' }));
+  // Like the SSE route: the reply is hijacked and the head written on the raw response.
+  app.get('/v1/stream', (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+    reply.raw.end('data: done\n\n');
+  });
   options.routes?.(app as unknown as FastifyInstance);
   await app.ready();
   return app as unknown as FastifyInstance;
