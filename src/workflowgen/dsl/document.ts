@@ -128,8 +128,8 @@ export const WorkflowSchema = Type.Object(
 /** The top-level app document as Dify exports it. `version` and `kind` are checked separately (Dify defaults them). */
 export const DslDocumentSchema = Type.Object(
   {
-    version: Type.Optional(Type.String()),
-    kind: Type.Optional(Type.String()),
+    version: Type.Optional(Type.Unknown()),
+    kind: Type.Optional(Type.Unknown()),
     app: AppSchema,
     workflow: WorkflowSchema,
     dependencies: Type.Optional(Type.Array(DependencySchema)),

@@ -38,7 +38,7 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParsedYaml 
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   } catch (error) {
     return { ...none, issues: [issue('yaml.syntax', '', `the YAML cannot be read: ${(error as Error).message}`)] };
   }

@@ -26,8 +26,16 @@ const CHAT_SYSTEM_VARIABLES = new Set(['query', 'conversation_id', 'dialogue_cou
 /** Keys whose strings are code or labels, not templates. */
 const NOT_TEMPLATES = new Set(['code', 'title', 'desc', 'paramSchemas', 'output_schema', 'params']);
 
+/** Anything written like a reference; what does not match TEMPLATE stays literal text at run time. */
+const TEMPLATE_LIKE = /\{\{#([^#{}]{1,200})#\}\}/g;
+/** Placeholders that are not variable references: the LLM context and human-input form fields. */
+const PLACEHOLDER = /^(context|\$outputs\.[A-Za-z0-9_]+)$/;
+const STRICT_TEMPLATE = new RegExp(`^${TEMPLATE.source}$`);
+
 interface FoundRef extends SelectorRef {
   template: boolean;
+  /** Text written like a reference that the engine will not resolve. */
+  unparsable?: string;
 }
 
 /** Selectors under `*selector` keys and `{{#…#}}` templates anywhere in a node's data; disabled sub-objects are skipped. */
@@ -38,6 +46,12 @@ export function collectReferences(node: GraphNode): FoundRef[] {
       if (NOT_TEMPLATES.has(key)) return;
       for (const m of value.matchAll(TEMPLATE)) {
         found.push({ path, selector: [m[1] as string, ...(m[2] as string).slice(1).split('.')], template: true });
+      }
+      for (const m of value.matchAll(TEMPLATE_LIKE)) {
+        const inner = m[1] as string;
+        if (!PLACEHOLDER.test(inner) && !STRICT_TEMPLATE.test(m[0])) {
+          found.push({ path, selector: inner.split('.'), template: true, unparsable: m[0] });
+        }
       }
       return;
     }
@@ -97,7 +111,7 @@ export function checkReferences(ctx: RuleContext): void {
     if (!node.spec) continue;
     const seen = new Set<string>();
     for (const ref of collectReferences(node)) {
-      const key = `${ref.path}\u0000${ref.selector.join('.')}`;
+      const key = `${ref.path}\u0000${ref.unparsable ?? ref.selector.join('.')}`;
       if (seen.has(key)) continue;
       seen.add(key);
       checkOne(ctx, memo, node, ref);
@@ -111,6 +125,14 @@ function checkOne(ctx: RuleContext, memo: Map<string, Set<string>>, node: GraphN
   const [first, second] = ref.selector;
   const shown = ref.template ? `{{#${ref.selector.join('.')}#}}` : `[${ref.selector.join(', ')}]`;
   const at = `${describe(node)} reads ${shown}`;
+  if (ref.unparsable) {
+    // a warning, as Dify imports it; the parts are still checked below so a typo is also reported
+    report.warn(
+      'reference.unparsable-template',
+      path,
+      `${describe(node)}: "${ref.unparsable}" is not a reference Dify resolves (node id [A-Za-z0-9_]{1,50}, then 1–10 names [A-Za-z_][A-Za-z0-9_]{0,29}), so it stays literal text: fix the node id or variable name`,
+    );
+  }
   if (first === undefined) return;
   if (second === undefined) {
     report.error('reference.malformed', path, `${at}: a selector needs a node id and a variable name`);
