@@ -97,3 +97,24 @@ describe('the bundled examples (examples/workflows)', () => {
     expect(caught).toBe(files.length * MUTATIONS.length);
   });
 });
+
+describe('docs/workflows.md', () => {
+  it('documents every rule id the validator can report', () => {
+    const docs = fs.readFileSync(path.join(repoRoot, 'docs/workflows.md'), 'utf8');
+    const sources = fs
+      .readdirSync(path.join(repoRoot, 'src/workflowgen/dsl'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => fs.readFileSync(path.join(repoRoot, 'src/workflowgen/dsl', f), 'utf8'))
+      .join('\n');
+    const ruleIds = new Set(
+      [
+        ...sources.matchAll(
+          /'((?:input|yaml|document|options|app|workflow|variable|node|edge|graph|container|reference)\.[a-z-]+)'/g,
+        ),
+      ].map((m) => m[1] as string),
+    );
+    expect(ruleIds.size).toBeGreaterThan(50);
+    const undocumented = [...ruleIds].filter((id) => !docs.includes(`\`${id}\``));
+    expect(undocumented).toEqual([]);
+  });
+});
