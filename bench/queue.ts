@@ -82,7 +82,7 @@ async function plainRunInsertsPerSecond(database: Database): Promise<number> {
   return RUNS / seconds;
 }
 
-async function eventAppendsPerSecond(database: Database, engine: RunEngine, runId: string): Promise<number> {
+async function eventAppendsPerSecond(_database: Database, engine: RunEngine, runId: string): Promise<number> {
   const seconds = await timed(async () => {
     for (let i = 0; i < EVENTS; i++) await engine.events.append(runId, 'bench', { i });
   });

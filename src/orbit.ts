@@ -97,12 +97,16 @@ export interface Server {
 /** Starts the whole server: platform, optional workers, HTTP. */
 export async function startServer(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Server> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const tracing = await startTracing({ endpoint: config.otelEndpoint, serviceName: 'orbit' });
+  const tracing = await startTracing({ endpoint: config.otelEndpoint, serviceName: 'orbit', serviceVersion: version });
   const errors = await startErrorTracking({ dsn: config.sentryDsn, environment: 'production', release: version });
   const platform = await openPlatform(config, { workers: options.workers, logger });
   const secrets = loadSecrets(config);
   const keys = new ApiKeyStore(platform.database);
   const limiter = createRateLimiter({ redisUrl: config.redisUrl, policy: parsePolicy(config.rateLimits), logger });
+  // Give the first Redis connection a moment, so a healthy server does not report itself degraded at boot.
+  for (let waited = 0; config.redisUrl && !limiter.status().redisHealthy && waited < 2000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const allowAnonymousLocal = isLoopbackHost(config.host) && !config.requireAuth;
 
   const healthChecks: HealthCheck[] = [
@@ -154,7 +158,7 @@ export async function startServer(config: Config, options: { workers: boolean; l
     metricsToken: config.metricsToken,
     healthChecks,
     routes: [{ plugin: usageRoutes, options: { database: platform.database } }],
-    runUsage: async (runId) => {
+    runUsage: async (runId): Promise<Record<string, number>> => {
       const t = await runUsage(platform.database, runId);
       if (t.calls === 0) return {};
       return {
@@ -167,7 +171,15 @@ export async function startServer(config: Config, options: { workers: boolean; l
         llmUnpricedCalls: t.unpricedCalls,
       };
     },
-    onServerError: (err, request) => captureError(err, { requestId: request.id, route: request.routeOptions.url }),
+    onServerError: (err, request) =>
+      captureError(err, {
+        requestId: request.id,
+        route: request.routeOptions.url,
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        statusCode: 500,
+      }),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -26,7 +26,7 @@ function topFolder(file: string): string {
   return rel.length > 1 ? (rel[0] ?? '') : '(root)';
 }
 
-export function violations(): string[] {
+function violations(): string[] {
   const out: string[] = [];
   for (const file of sourceFiles(SRC)) {
     const from = topFolder(file);

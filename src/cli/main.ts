@@ -31,6 +31,7 @@ for (const make of [
   workerCommand,
   migrateCommand,
   runsCommand,
+  usageCommand,
   keysCommand,
   doctorCommand,
   configCommand,

@@ -214,7 +214,7 @@ describe('HTTP API on a loopback server without keys (npm start defaults)', () =
     expect(a.headers.get('x-response-time')).toMatch(/ms$/);
     const b = await api(t.url, 'GET', '/health', { headers: { 'x-request-id': 'client-abc.123' } });
     expect(b.headers.get('x-request-id')).toBe('client-abc.123');
-    const c = await api(t.url, 'GET', '/health', { headers: { 'x-request-id': 'bad id with spaces\u0001' } });
+    const c = await api(t.url, 'GET', '/health', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(c.headers.get('x-request-id')).not.toContain('bad');
   });
 

@@ -78,7 +78,10 @@ describe('faults', () => {
         await redis.start();
         await eventually(
           () => api(t.url, 'GET', '/health/ready'),
-          (r) => r.json.status === 'ready',
+          (r) => {
+            if (process.env.DEBUG_FAULTS) console.log(JSON.stringify(r.json));
+            return r.json.status === 'ready';
+          },
         );
         const back = await (await fetch(`${t.url}/metrics`)).text();
         expect(back).toMatch(/orbit_ratelimit_backend\{backend="redis"\} 1/);

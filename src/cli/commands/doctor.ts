@@ -68,7 +68,7 @@ async function checkDatabase(config: Config): Promise<DoctorCheck> {
     }
   }
   const dir = path.join(config.home, 'db');
-  const lock = path.join(dir, 'orbit.lock');
+  const lock = `${dir}.lock`;
   if (fs.existsSync(lock)) {
     const pid = Number(fs.readFileSync(lock, 'utf8'));
     let alive = false;

@@ -104,6 +104,10 @@ Examples:
     .addOption(new Option('--status <status>', 'only this status').choices([...RUN_STATUSES]))
     .option('--limit <n>', 'how many (1–200)', '20')
     .option('--cursor <cursor>', 'continue after a previous page (its nextCursor)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ orbit runs list\n  $ orbit runs list --kind demo --status failed --limit 50 --json',
+    )
     .action(
       action(async ({ out, config }, opts: { kind?: string; status?: string; limit: string; cursor?: string }) => {
         const q = new URLSearchParams({ limit: opts.limit });
@@ -132,6 +136,10 @@ Examples:
     .command('show')
     .description('Show one run with its status, error, output and usage.')
     .argument('<id>', 'run id')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ orbit runs show 0193a1b2-…\n  $ orbit runs show 0193a1b2-… --json | jq .output',
+    )
     .action(
       action(async ({ out, config }, id: string) => {
         const run = await ApiClient.fromConfig(config).request<ApiRun>('GET', `/v1/runs/${encodeURIComponent(id)}`);
@@ -144,12 +152,17 @@ Examples:
     .command('watch')
     .description("Follow a run's events live with a progress display until it finishes; exits 0 only if it succeeded.")
     .argument('<id>', 'run id')
+    .addHelpText(
+      'after',
+      '\nIf the connection drops it reconnects and resumes after the last event it showed.\n\nExamples:\n  $ orbit runs watch 0193a1b2-…\n  $ orbit runs watch 0193a1b2-… --json   # JSON lines, one event each',
+    )
     .action(action(async ({ out, config }, id: string) => watch(ApiClient.fromConfig(config), id, out)));
 
   runs
     .command('cancel')
     .description('Cancel a queued, running or waiting run.')
     .argument('<id>', 'run id')
+    .addHelpText('after', '\nExample:\n  $ orbit runs cancel 0193a1b2-…')
     .action(
       action(async ({ out, config }, id: string) => {
         const run = await ApiClient.fromConfig(config).request<ApiRun>(

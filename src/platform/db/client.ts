@@ -158,7 +158,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     acquireDataDirLock(dataDir);
   }
   const client = new PGlite(dataDir);
@@ -211,7 +211,8 @@ function quoteIdent(name: string): string {
  * clear error instead.
  */
 function lockPath(dataDir: string) {
-  return path.join(dataDir, 'orbit.lock');
+  // Beside the data directory, not in it: PGlite initialises only an empty directory.
+  return `${dataDir.replace(/\/+$/, '')}.lock`;
 }
 
 function acquireDataDirLock(dataDir: string) {

@@ -122,9 +122,7 @@ export class RunEngine {
       throw new ConflictError(
         'run-finished',
         `Run ${id} already finished (${run.status}); there is nothing to cancel.`,
-        {
-          status: run.status,
-        },
+        { runStatus: run.status },
       );
     }
     if (run.status === 'running') {

@@ -156,7 +156,7 @@ export class RunStore {
       isTerminal(current.status)
         ? `Run ${id} already finished (${current.status}); it cannot become ${to}.`
         : `Run ${id} is ${current.status}; it cannot become ${to}.`,
-      { status: current.status },
+      { runStatus: current.status },
     );
   }
 

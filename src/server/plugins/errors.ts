@@ -79,13 +79,14 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
   const base = { instance: request.url.split('?')[0] ?? request.url, requestId: request.id };
   if (err instanceof OrbitError) {
     const { errors, ...rest } = err.extra;
+    // Extension members first: they can add to a problem, never replace its standard members.
     return {
+      ...rest,
       type: PROBLEM_BASE + err.type,
       title: TITLES[err.status] ?? 'Error',
       status: err.status,
       detail: err.detail,
       ...base,
-      ...rest,
       ...(errors ? { errors } : {}),
     };
   }
