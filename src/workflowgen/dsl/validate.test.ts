@@ -276,6 +276,41 @@ describe('graph rules', () => {
   });
 });
 
+describe('node versions and branch handles', () => {
+  const agentV2 = { type: 'agent', version: '2', agent_node_kind: 'package', agent_binding: {}, agent_job: {} };
+  const withAgent = (version: string) =>
+    workflow({
+      version,
+      nodes: [
+        node('start', { type: 'start', variables: [] }),
+        node('agent', agentV2),
+        node('end', { type: 'end', outputs: [{ variable: 'text', value_selector: ['agent', 'text'] }] }),
+      ],
+      edges: [edge('start', 'agent'), edge('agent', 'end')],
+    });
+
+  it('accepts an agent v2 node only in a 0.7.0 document', () => {
+    expect(validateDsl(stringify(withAgent('0.7.0')), { targetVersion: '0.7.0' }).errors).toEqual([]);
+    expect(rules(stringify(withAgent('0.6.0')))).toEqual(['node.version-unsupported']);
+  });
+
+  it('takes human-input action ids as handles and rejects others', () => {
+    const doc = (handle: string) =>
+      workflow({
+        nodes: [
+          node('start', { type: 'start', variables: [] }),
+          node('review', { type: 'human-input', user_actions: [{ id: 'approve', title: 'Approve' }] }),
+          node('end', { type: 'end', outputs: [] }),
+        ],
+        edges: [edge('start', 'review'), edge('review', 'end', handle)],
+      });
+    expect(validateDsl(stringify(doc('approve'))).errors).toEqual([]);
+    const wrong = validateDsl(stringify(doc('reject'))).errors;
+    expect(wrong.map((e) => e.rule)).toContain('edge.invalid-source-handle');
+    expect(wrong.find((e) => e.rule === 'edge.invalid-source-handle')?.message).toContain('"approve"');
+  });
+});
+
 describe('formatIssues', () => {
   it('prints one line per issue with position, pointer, message and rule', () => {
     const text = formatIssues(
