@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../db/client.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import { ApiKeyStore, describeKey } from './keys.ts';
 
 let database: Database;
@@ -81,8 +81,10 @@ describe('ApiKeyStore', () => {
   });
 
   it('says which key is unknown and which input is bad', async () => {
-    await expect(store.revoke('nosuchkey')).rejects.toThrow(NotFoundError);
-    await expect(store.revoke('0190aaaa-0000-7000-8000-000000000000')).rejects.toThrow(/No api-key with id/);
+    await expect(store.revoke('nosuchkey')).rejects.toMatchObject({ type: 'api-key-not-found', status: 404 });
+    await expect(store.revoke('0190aaaa-0000-7000-8000-000000000000')).rejects.toThrow(
+      /No API key has the id or prefix "0190aaaa-0000-7000-8000-000000000000"/,
+    );
     await expect(store.create({ name: ' ', role: 'viewer' })).rejects.toThrow(ValidationError);
     // The CLI and routes validate too; the store must not trust them.
     await expect(store.create({ name: 'x', role: 'root' as 'admin' })).rejects.toThrow(/"root" is not a role/);

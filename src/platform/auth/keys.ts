@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { and, count, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { OrbitError, ValidationError } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import { isRole, type Role } from './roles.ts';
 
@@ -148,7 +148,11 @@ export class ApiKeyStore {
     if (revoked) return toInfo(revoked);
     const [already] = await this.database.db.select().from(apiKeys).where(match);
     if (already) return toInfo(already);
-    throw new NotFoundError('api-key', idOrPrefix);
+    throw new OrbitError(
+      'api-key-not-found',
+      404,
+      `No API key has the id or prefix "${idOrPrefix}"; see the keys with \`orbit keys list\` or GET /v1/keys.`,
+    );
   }
 
   /** Keys that can still be used. */

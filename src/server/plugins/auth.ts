@@ -119,7 +119,7 @@ async function authenticateToken(opts: AuthPluginOptions, token: string): Promis
     }
     throw err;
   }
-  // A token outlives nothing: the key it was minted from must still exist and not be revoked, and its role wins.
+  // A token is only as good as its key: the key must still exist and not be revoked, and its current role applies.
   const key = await opts.keys.get(keyId);
   if (!key) {
     throw unauthorized('The bearer token belongs to an API key that no longer exists. Use a current API key.');
