@@ -115,3 +115,34 @@ export const llmCalls = pgTable(
   },
   (t) => [index('llm_calls_run_idx').on(t.runId), index('llm_calls_created_idx').on(t.createdAt)],
 );
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * Example workflows the workflow generator learns from (shipped examples and users' own), searchable with
+ * PostgreSQL full-text search: the `search` column is computed by the database from the text fields.
+ */
+export const knowledgeWorkflows = pgTable(
+  'knowledge_workflows',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    mode: text('mode').notNull(),
+    nodeTypes: jsonb('node_types').$type<string[]>().notNull(),
+    patterns: jsonb('patterns').$type<string[]>().notNull(),
+    dsl: text('dsl').notNull(),
+    /** `builtin:<path>` for shipped examples, `user` for added ones. */
+    source: text('source').notNull(),
+    licence: text('licence'),
+    contentHash: text('content_hash').notNull().unique(),
+    searchText: text('search_text').notNull(),
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', coalesce(description, '')), 'B') || setweight(to_tsvector('english', coalesce(search_text, '')), 'C')`,
+      ),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('knowledge_workflows_search_idx').using('gin', t.search)],
+);
