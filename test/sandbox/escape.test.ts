@@ -183,7 +183,7 @@ describe('sandbox escape attempts', () => {
 
   itSandbox("cannot read a secret in the user's home or in Orbit's data directory", async () => {
     const r = await sh(
-      `cat ${home}/.ssh/id_rsa; cat ${orbitHome}/secrets/jwt; ls -la ${os.homedir()}; cat ~/.ssh/id_rsa; find / -path /proc -prune -o -name id_rsa -print`,
+      `cat ${home}/.ssh/id_rsa; cat ${orbitHome}/secrets/jwt; ls -la ${os.homedir()}; cat ~/.ssh/id_rsa; find / -path /proc -prune -o -path /usr -prune -o -name id_rsa -print`,
       { env: { HOME: home } },
     );
     expect(r.stdout).not.toContain(SECRET);
