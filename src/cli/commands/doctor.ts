@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { checkLlm } from '../../llm/index.ts';
 import type { Config } from '../../platform/config.ts';
 import { describeUrl, openDatabase } from '../../platform/db/client.ts';
+import { SANDBOX_INSTALL_HINT, sandboxAvailable } from '../../platform/sandbox/index.ts';
 import { action } from '../run.ts';
 
 const run = promisify(execFile);
@@ -180,6 +181,25 @@ async function checkTool(
   return v
     ? { part, status: 'ok', required: false, detail: v }
     : { part, status: 'missing', required: false, detail: `not found (${purpose})`, fix };
+}
+
+/** Whether code from repositories and models can be isolated here (bubblewrap plus process and memory limits). */
+async function checkSandbox(): Promise<DoctorCheck> {
+  const s = await sandboxAvailable();
+  return s.available
+    ? {
+        part: 'Sandbox',
+        status: 'ok',
+        required: false,
+        detail: `${s.version ?? 'bubblewrap'}, limits by ${s.limits ?? '?'}`,
+      }
+    : {
+        part: 'Sandbox',
+        status: 'missing',
+        required: false,
+        detail: `${s.reason ?? 'not available'} (isolates analysis tools, generated tests and the agent's commands)`,
+        fix: SANDBOX_INSTALL_HINT,
+      };
 }
 
 /** Which provider and model are configured, and whether a one-token call to them succeeds. */

@@ -38,6 +38,17 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** The embedded database is open in another process (PGlite is single-process). */
+export class DatabaseLockedError extends DatabaseUnavailableError {
+  constructor(
+    message: string,
+    readonly holderPid: number,
+  ) {
+    super(message);
+    this.name = 'DatabaseLockedError';
+  }
+}
+
 export interface OpenDatabaseOptions {
   /** postgres:// URL; when absent, PGlite is used. */
   url?: string | undefined;
@@ -225,9 +236,10 @@ function acquireDataDirLock(dataDir: string) {
   }
   const holder = Number(fs.readFileSync(file, 'utf8'));
   if (holder && holder !== process.pid && processAlive(holder)) {
-    throw new DatabaseUnavailableError(
+    throw new DatabaseLockedError(
       `The embedded database in ${dataDir} is in use by process ${holder} (an Orbit server?). ` +
         'Use that server (its API or `orbit runs …`, which talk to it), stop it first, or set DATABASE_URL to share PostgreSQL between processes.',
+      holder,
     );
   }
   fs.writeFileSync(file, String(process.pid));
