@@ -245,13 +245,7 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       'apt-get install python3 python3-venv',
       'Python analysis tools and FastAPI projects need it',
     ),
-    checkTool(
-      'Sandbox (bubblewrap)',
-      'bwrap',
-      ['--version'],
-      'apt-get install bubblewrap',
-      'isolates tools and agent commands',
-    ),
+    checkSandbox(),
     checkTool('Chromium', 'chromium', ['--version'], 'apt-get install chromium', 'PDF reports and UI tests need it'),
     checkModel(config),
   ]);
