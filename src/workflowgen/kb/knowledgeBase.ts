@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../platform/db/client.ts';
+import { knowledgeWorkflows as t } from '../../platform/db/schema.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { type Issue, type TargetVersion, validateDsl } from '../dsl/index.ts';
+import { describeWorkflow } from './describe.ts';
+import { queryWords, structuralScore } from './features.ts';
+import { InvalidWorkflowError, isUnreadable, unreadableDslError } from './problems.ts';
+import { type SeedReport, seedBuiltins } from './seed.ts';
+
+export const KB_MODES = ['workflow', 'advanced-chat'] as const;
+export type KnowledgeMode = (typeof KB_MODES)[number];
+
+/** An entry without its DSL, as lists and searches return it. */
+export interface KnowledgeEntry {
+  id: string;
+  name: string;
+  description: string;
+  mode: string;
+  nodeTypes: string[];
+  patterns: string[];
+  /** `builtin:<file>` for a shipped example, `user` for one a user added. */
+  source: string;
+  licence: string | null;
+  createdAt: string;
+}
+
+export interface KnowledgeWorkflow extends KnowledgeEntry {
+  dsl: string;
+}
+
+export interface SearchHit extends KnowledgeEntry {
+  /** `ts_rank_cd` for full-text strategies, the number of matching node-type/pattern words for `structure`. */
+  score: number;
+}
+
+/**
+ * How search found its hits: `fulltext` (every word, websearch syntax), `any-word` (at least one word), `structure`
+ * (node types and patterns named in the query), `all` (the query had no searchable words: everything, newest
+ * first), `none` (searchable words that match nothing).
+ */
+export type SearchStrategy = 'fulltext' | 'any-word' | 'structure' | 'all' | 'none';
+
+export interface SearchResult {
+  strategy: SearchStrategy;
+  hits: SearchHit[];
+}
+
+export interface AddWorkflowInput {
+  dsl: string;
+  /** `user`, or `builtin:<file>` (seeding only). */
+  source: string;
+  licence?: string | null | undefined;
+  /** Override the app's own name/description. */
+  name?: string | undefined;
+  description?: string | undefined;
+  /** DSL version the file is validated against (default 0.6.0). */
+  targetVersion?: TargetVersion | undefined;
+}
+
+export interface AddResult {
+  entry: KnowledgeWorkflow;
+  /** False when the same DSL was already there: `entry` is the existing one. */
+  created: boolean;
+  warnings: Issue[];
+}
+
+export const DEFAULT_SEARCH_LIMIT = 10;
+export const MAX_SEARCH_LIMIT = 100;
+
+/** Line endings, a byte-order mark and trailing blank lines do not make a different workflow. */
+export function normalizeDsl(text: string): string {
+  return `${text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .trimEnd()}\n`;
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(normalizeDsl(text)).digest('hex');
+}
+
+const entryColumns = {
+  id: t.id,
+  name: t.name,
+  description: t.description,
+  mode: t.mode,
+  nodeTypes: t.nodeTypes,
+  patterns: t.patterns,
+  source: t.source,
+  licence: t.licence,
+  createdAt: t.createdAt,
+};
+
+type EntryRow = { [K in keyof typeof entryColumns]: (typeof t.$inferSelect)[K] };
+
+function toEntry<R extends EntryRow>(row: R): Omit<R, 'createdAt'> & { createdAt: string } {
+  return { ...row, createdAt: row.createdAt.toISOString() };
+}
+
+/** No websearch operators: no quoted phrase, no `or`, no `-word`. */
+function isPlainQuery(query: string): boolean {
+  return !/"|(^|\s)-\S|\bor\b/i.test(query);
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+    throw new ValidationError(`limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}.`, [
+      { pointer: '/limit', message: `got ${limit}` },
+    ]);
+  }
+  return limit;
+}
+
+/**
+ * Example workflows the generator learns from: the shipped ones and users' own, searchable with PostgreSQL full-text
+ * search (the same SQL on PGlite and PostgreSQL). Every entry is a DSL that passed the validator.
+ */
+export class KnowledgeBase {
+  constructor(private readonly database: Database) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  /** Validates and stores a workflow; the same DSL twice gives the existing entry back. */
+  async add(input: AddWorkflowInput): Promise<AddResult> {
+    if (input.source !== 'user' && !/^builtin:.+/.test(input.source)) {
+      throw new ValidationError('source must be "user" or "builtin:<file>".', [
+        { pointer: '/source', message: `got "${input.source}"` },
+      ]);
+    }
+    const dsl = normalizeDsl(input.dsl);
+    const hash = contentHash(dsl);
+    const existing = await this.findByHash(hash);
+    if (existing) return { entry: existing, created: false, warnings: [] };
+
+    const result = validateDsl(dsl, input.targetVersion ? { targetVersion: input.targetVersion } : {});
+    if (isUnreadable(result.errors)) throw unreadableDslError(result.errors);
+    if (!result.valid || !result.document) throw new InvalidWorkflowError(result.errors, result.warnings);
+
+    const described = describeWorkflow(result.document, { name: input.name, description: input.description });
+    const inserted = await this.db
+      .insert(t)
+      .values({
+        id: newId(),
+        name: described.name,
+        description: described.description,
+        mode: described.mode,
+        nodeTypes: described.nodeTypes,
+        patterns: described.patterns,
+        dsl,
+        source: input.source,
+        licence: input.licence ?? null,
+        contentHash: hash,
+        searchText: described.searchText,
+      })
+      .onConflictDoNothing({ target: t.contentHash })
+      .returning({ ...entryColumns, dsl: t.dsl });
+    const row = inserted[0];
+    if (row) return { entry: toEntry(row), created: true, warnings: result.warnings };
+    // Another request stored the same DSL between our look-up and our insert.
+    const raced = await this.findByHash(hash);
+    if (!raced) throw new Error(`knowledge entry with hash ${hash} vanished during insert`);
+    return { entry: raced, created: false, warnings: result.warnings };
+  }
+
+  private async findByHash(hash: string): Promise<KnowledgeWorkflow | undefined> {
+    const rows = await this.db
+      .select({ ...entryColumns, dsl: t.dsl })
+      .from(t)
+      .where(eq(t.contentHash, hash));
+    return rows[0] ? toEntry(rows[0]) : undefined;
+  }
+
+  async get(id: string): Promise<KnowledgeWorkflow> {
+    const rows = await this.db
+      .select({ ...entryColumns, dsl: t.dsl })
+      .from(t)
+      .where(eq(t.id, id));
+    if (!rows[0]) throw new NotFoundError('knowledge-workflow', id);
+    return toEntry(rows[0]);
+  }
+
+  /** Every entry (without DSL), newest first. */
+  async list(
+    options: { mode?: KnowledgeMode | undefined; limit?: number | undefined } = {},
+  ): Promise<KnowledgeEntry[]> {
+    const query = this.db
+      .select(entryColumns)
+      .from(t)
+      .where(options.mode ? eq(t.mode, options.mode) : undefined)
+      .orderBy(desc(t.id));
+    const rows = options.limit === undefined ? await query : await query.limit(checkLimit(options.limit));
+    return rows.map(toEntry);
+  }
+
+  /** Deletes a user's entry. Shipped examples cannot be deleted: seeding would bring them back. */
+  async remove(id: string): Promise<void> {
+    const rows = await this.db.select({ source: t.source, name: t.name }).from(t).where(eq(t.id, id));
+    const row = rows[0];
+    if (!row) throw new NotFoundError('knowledge-workflow', id);
+    if (row.source !== 'user') {
+      throw new ConflictError(
+        'builtin-workflow',
+        `"${row.name}" (${row.source}) is an example shipped with Orbit and cannot be deleted; only workflows users added can.`,
+      );
+    }
+    await this.db.delete(t).where(and(eq(t.id, id), eq(t.source, 'user')));
+  }
+
+  /**
+   * Full-text search with fallbacks, so a caller gets something useful whenever anything is related:
+   * every word (websearch_to_tsquery: quotes, `or`, `-word`), then any word, then node types and patterns the query
+   * names (e.g. "loop", "http"), then — only for a query without searchable words — everything.
+   */
+  async search(
+    query: string,
+    options: { limit?: number | undefined; mode?: KnowledgeMode | undefined } = {},
+  ): Promise<SearchResult> {
+    const limit = checkLimit(options.limit ?? DEFAULT_SEARCH_LIMIT);
+    const modeFilter = options.mode ? eq(t.mode, options.mode) : undefined;
+    const lexemes = await this.database.query<{ n: number }>(
+      `SELECT coalesce(array_length(tsvector_to_array(to_tsvector('english', $1)), 1), 0)::int AS n`,
+      [query],
+    );
+    const hasLexemes = (lexemes[0]?.n ?? 0) > 0;
+
+    if (hasLexemes) {
+      const every = sql`websearch_to_tsquery('english', ${query})`;
+      const hits = await this.rankedBy(every, modeFilter, limit);
+      if (hits.length > 0) return { strategy: 'fulltext', hits };
+      // Loosening a query with quotes, `or` or `-word` would drop what the user asked for; loosen only plain words.
+      if (!isPlainQuery(query)) return { strategy: 'none', hits: [] };
+      const any = sql`(SELECT string_agg(quote_literal(l), ' | ') FROM unnest(tsvector_to_array(to_tsvector('english', ${query}))) AS l)::tsquery`;
+      const anyHits = await this.rankedBy(any, modeFilter, limit);
+      if (anyHits.length > 0) return { strategy: 'any-word', hits: anyHits };
+    }
+
+    const words = queryWords(query);
+    if (words.length > 0) {
+      const all = await this.list({ mode: options.mode });
+      const scored = all
+        .map((e) => ({ ...e, score: structuralScore(words, e.nodeTypes, e.patterns) }))
+        .filter((e) => e.score > 0)
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1))
+        .slice(0, limit);
+      if (scored.length > 0) return { strategy: 'structure', hits: scored };
+    }
+    if (hasLexemes) return { strategy: 'none', hits: [] };
+    const everything = await this.list({ mode: options.mode, limit });
+    return { strategy: 'all', hits: everything.map((e) => ({ ...e, score: 0 })) };
+  }
+
+  private async rankedBy(
+    tsquery: ReturnType<typeof sql>,
+    modeFilter: ReturnType<typeof eq> | undefined,
+    limit: number,
+  ) {
+    const score = sql<number>`ts_rank_cd(${t.search}, ${tsquery})`.mapWith(Number);
+    const rows = await this.db
+      .select({ ...entryColumns, score })
+      .from(t)
+      .where(and(sql`${t.search} @@ ${tsquery}`, modeFilter))
+      .orderBy(desc(score), desc(t.id))
+      .limit(limit);
+    return rows.map(toEntry);
+  }
+
+  /** Loads the shipped examples; fast and changes nothing when they are already there. See `seedBuiltins`. */
+  seedBuiltins(dir?: string): Promise<SeedReport> {
+    return seedBuiltins(this, this.database, dir);
+  }
+}
