@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { it } from 'vitest';
 import { newId } from '../../src/platform/ids.ts';
+import { freePort, waitForPort } from './net.ts';
+
+export { freePort, waitForPort };
 
 /**
  * Where a test needs something the machine may lack (PostgreSQL, Redis, a tool), it says why it is skipped.
@@ -66,17 +68,6 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A private redis-server on a free loopback port that a test may stop and start again
  * (the shared one from REDIS_URL must stay up for the other tests).
@@ -108,23 +99,6 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, start, stop };
-}
-
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
 const PG_BIN = (() => {
