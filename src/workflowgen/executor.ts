@@ -68,6 +68,7 @@ export type WorkflowRunOutput = Static<typeof WorkflowRunOutput>;
 export interface WorkflowExecutorOptions {
   /** A client, or a factory called per run (so a missing configuration fails the run, not the server's start). */
   llm: LlmClient | (() => LlmClient);
+  /** The knowledge base (`new KnowledgeBase(database)` from `./kb/index.ts`) or anything with its `search`. */
   knowledge: WorkflowKnowledge;
 }
 
@@ -82,6 +83,7 @@ const NOT_A_KEY = new Set(['local', 'anonymous']);
 export function createWorkflowExecutor(
   options: WorkflowExecutorOptions,
 ): ExecutorDefinition<typeof WorkflowRunInput, typeof WorkflowRunOutput> {
+  const knowledge = options.knowledge;
   return {
     kind: 'workflow',
     description: 'Generate or edit a Dify workflow (DSL YAML) from a plain-language request',
@@ -90,12 +92,12 @@ export function createWorkflowExecutor(
     // A model that answered badly once will answer badly again; re-running costs money for nothing.
     maxAttempts: 1,
     async execute(ctx, input) {
-      const llm = await resolveClient(options, ctx, input);
+      const llm = await resolveClient(options.llm, knowledge, ctx, input);
       try {
         const r = await generateWorkflow(
           {
             llm,
-            knowledge: options.knowledge,
+            knowledge,
             call: {
               runId: ctx.runId,
               runKind: 'workflow',
@@ -147,18 +149,19 @@ export function createWorkflowExecutor(
  * the closest knowledge-base workflows as starting points (event `workflow.suggestions`, artifact `suggestions.md`).
  */
 async function resolveClient(
-  options: WorkflowExecutorOptions,
+  llm: WorkflowExecutorOptions['llm'],
+  knowledge: WorkflowKnowledge,
   ctx: ExecutorContext,
   input: WorkflowRunInput,
 ): Promise<LlmClient> {
-  if (typeof options.llm !== 'function') return options.llm;
+  if (typeof llm !== 'function') return llm;
   try {
-    return options.llm();
+    return llm();
   } catch (err) {
     if (!(err instanceof LlmNotConfiguredError)) throw err;
     // The suggestions are a courtesy: if the search itself fails, the run still fails for the real reason.
     let searchError: string | undefined;
-    const hits = await options.knowledge.search(input.request, { limit: 5, mode: input.mode }).catch((e: unknown) => {
+    const hits = await knowledge.search(input.request, { limit: 5, mode: input.mode }).catch((e: unknown) => {
       searchError = e instanceof Error ? e.message : String(e);
       return [];
     });

@@ -69,6 +69,19 @@ function details(data: Json): string[] {
     case 'knowledge-retrieval':
       out.push(`searches the knowledge base for ${selector(data.query_variable_selector)}`);
       break;
+    case 'variable-aggregator':
+      out.push(
+        `passes on whichever of ${(Array.isArray(data.variables) ? data.variables : []).map(selector).join(', ')} ran`,
+      );
+      break;
+    case 'parameter-extractor':
+      out.push(
+        `extracts ${(Array.isArray(data.parameters) ? data.parameters.filter(isRecord) : []).map((p) => code(str(p.name))).join(', ')} from ${selector(data.query)}`,
+      );
+      break;
+    case 'document-extractor':
+      out.push(`reads the text of ${selector(data.variable_selector)}`);
+      break;
     case 'template-transform':
       out.push(`template: ${code(firstLine(str(data.template)))}`);
       break;

@@ -19,6 +19,10 @@ export {
   type UsageTotals,
   WorkflowInvalidError,
 } from './generate.ts';
-export { type KnowledgeHit, renderSuggestions, type WorkflowKnowledge } from './knowledge.ts';
+export {
+  type KnowledgeHit,
+  renderSuggestions,
+  type WorkflowKnowledge,
+} from './knowledge.ts';
 export { type AppMode, documentToDraft, draftToDocument } from './normalize.ts';
 export { type Design, type Draft, GENERATABLE_NODE_TYPES, type Understanding } from './schemas.ts';

@@ -110,6 +110,24 @@ export const DraftSchema = Type.Object(
   },
   open,
 );
-export type Draft = Static<typeof DraftSchema>;
-export type DraftNode = Draft['workflow']['graph']['nodes'][number];
-export type DraftEdge = Draft['workflow']['graph']['edges'][number];
+
+/** `DraftSchema` as a type; written out because TypeBox's `Static` drops the open objects' index signatures. */
+export interface DraftNode {
+  id: string;
+  parentId?: string;
+  data: { type: string; title: string; [field: string]: unknown };
+}
+export interface DraftEdge {
+  source: string;
+  target: string;
+  sourceHandle?: string;
+}
+export interface Draft {
+  app: { name: string; description?: string; [field: string]: unknown };
+  workflow: {
+    graph: { nodes: DraftNode[]; edges: DraftEdge[] };
+    environment_variables?: Record<string, unknown>[];
+    conversation_variables?: Record<string, unknown>[];
+    [field: string]: unknown;
+  };
+}
