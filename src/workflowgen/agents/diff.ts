@@ -26,8 +26,11 @@ export interface WorkflowDiff {
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Fields the editor rewrites on its own; a difference in them is not a change the user made. */
-const EDITOR_FIELDS = new Set(['selected', 'desc']);
+/**
+ * Fields the editor rewrites on its own, and container bookkeeping Orbit derives from `parentId` (a move between
+ * containers shows as a `parentId` change): a difference in them is not a change anyone asked for.
+ */
+const EDITOR_FIELDS = new Set(['selected', 'isInIteration', 'isInLoop', 'iteration_id', 'loop_id']);
 
 interface NodeFacts extends NodeRef {
   parentId: string | undefined;
