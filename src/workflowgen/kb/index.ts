@@ -14,7 +14,6 @@ export {
   MAX_SEARCH_LIMIT,
   normalizeDsl,
   type SearchHit,
-  type SearchResult,
   type SearchStrategy,
 } from './knowledgeBase.ts';
 export { type DslFieldError, InvalidWorkflowError, toFieldErrors, unreadableDslError } from './problems.ts';

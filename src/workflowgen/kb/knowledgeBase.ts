@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.ts';
 import { knowledgeWorkflows as t } from '../../platform/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
@@ -31,21 +31,18 @@ export interface KnowledgeWorkflow extends KnowledgeEntry {
   dsl: string;
 }
 
-export interface SearchHit extends KnowledgeEntry {
-  /** `ts_rank_cd` for full-text strategies, the number of matching node-type/pattern words for `structure`. */
-  score: number;
-}
-
 /**
  * How search found its hits: `fulltext` (every word, websearch syntax), `any-word` (at least one word), `structure`
  * (node types and patterns named in the query), `all` (the query had no searchable words: everything, newest
- * first), `none` (searchable words that match nothing).
+ * first). A query whose searchable words match nothing gives no hits.
  */
-export type SearchStrategy = 'fulltext' | 'any-word' | 'structure' | 'all' | 'none';
+export type SearchStrategy = 'fulltext' | 'any-word' | 'structure' | 'all';
 
-export interface SearchResult {
-  strategy: SearchStrategy;
-  hits: SearchHit[];
+/** A search hit carries its DSL, so a generator can use it as an example at once. */
+export interface SearchHit extends KnowledgeWorkflow {
+  /** `ts_rank_cd` for full-text strategies, the number of matching node-type/pattern words for `structure`, else 0. */
+  score: number;
+  matchedBy: SearchStrategy;
 }
 
 export interface AddWorkflowInput {
@@ -168,20 +165,13 @@ export class KnowledgeBase {
   }
 
   private async findByHash(hash: string): Promise<KnowledgeWorkflow | undefined> {
-    const rows = await this.db
-      .select({ ...entryColumns, dsl: t.dsl })
-      .from(t)
-      .where(eq(t.contentHash, hash));
-    return rows[0] ? toEntry(rows[0]) : undefined;
+    return (await this.fullRows(eq(t.contentHash, hash)))[0];
   }
 
   async get(id: string): Promise<KnowledgeWorkflow> {
-    const rows = await this.db
-      .select({ ...entryColumns, dsl: t.dsl })
-      .from(t)
-      .where(eq(t.id, id));
-    if (!rows[0]) throw new NotFoundError('knowledge-workflow', id);
-    return toEntry(rows[0]);
+    const [row] = await this.fullRows(eq(t.id, id));
+    if (!row) throw new NotFoundError('knowledge-workflow', id);
+    return row;
   }
 
   /** Every entry (without DSL), newest first. */
@@ -213,13 +203,14 @@ export class KnowledgeBase {
 
   /**
    * Full-text search with fallbacks, so a caller gets something useful whenever anything is related:
-   * every word (websearch_to_tsquery: quotes, `or`, `-word`), then any word, then node types and patterns the query
-   * names (e.g. "loop", "http"), then — only for a query without searchable words — everything.
+   * every word (websearch_to_tsquery: quotes, `or`, `-word`), then any word (plain queries only), then node types and
+   * patterns the query names (e.g. "loop", "http"), then — only for a query without searchable words — everything.
+   * Hits are best first; all hits of one search share `matchedBy`.
    */
   async search(
     query: string,
     options: { limit?: number | undefined; mode?: KnowledgeMode | undefined } = {},
-  ): Promise<SearchResult> {
+  ): Promise<SearchHit[]> {
     const limit = checkLimit(options.limit ?? DEFAULT_SEARCH_LIMIT);
     const modeFilter = options.mode ? eq(t.mode, options.mode) : undefined;
     const lexemes = await this.database.query<{ n: number }>(
@@ -230,43 +221,70 @@ export class KnowledgeBase {
 
     if (hasLexemes) {
       const every = sql`websearch_to_tsquery('english', ${query})`;
-      const hits = await this.rankedBy(every, modeFilter, limit);
-      if (hits.length > 0) return { strategy: 'fulltext', hits };
+      const hits = await this.rankedBy(every, modeFilter, limit, 'fulltext');
+      if (hits.length > 0) return hits;
       // Loosening a query with quotes, `or` or `-word` would drop what the user asked for; loosen only plain words.
-      if (!isPlainQuery(query)) return { strategy: 'none', hits: [] };
+      if (!isPlainQuery(query)) return [];
       const any = sql`(SELECT string_agg(quote_literal(l), ' | ') FROM unnest(tsvector_to_array(to_tsvector('english', ${query}))) AS l)::tsquery`;
-      const anyHits = await this.rankedBy(any, modeFilter, limit);
-      if (anyHits.length > 0) return { strategy: 'any-word', hits: anyHits };
+      const anyHits = await this.rankedBy(any, modeFilter, limit, 'any-word');
+      if (anyHits.length > 0) return anyHits;
     }
 
     const words = queryWords(query);
     if (words.length > 0) {
-      const all = await this.list({ mode: options.mode });
-      const scored = all
-        .map((e) => ({ ...e, score: structuralScore(words, e.nodeTypes, e.patterns) }))
-        .filter((e) => e.score > 0)
+      const candidates = await this.db
+        .select({ id: t.id, nodeTypes: t.nodeTypes, patterns: t.patterns })
+        .from(t)
+        .where(modeFilter);
+      const best = candidates
+        .map((c) => ({ id: c.id, score: structuralScore(words, c.nodeTypes, c.patterns) }))
+        .filter((c) => c.score > 0)
         .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1))
         .slice(0, limit);
-      if (scored.length > 0) return { strategy: 'structure', hits: scored };
+      if (best.length > 0) {
+        const full = new Map(
+          (
+            await this.fullRows(
+              inArray(
+                t.id,
+                best.map((c) => c.id),
+              ),
+            )
+          ).map((r) => [r.id, r]),
+        );
+        return best.flatMap((c) => {
+          const row = full.get(c.id);
+          return row ? [{ ...row, score: c.score, matchedBy: 'structure' as const }] : [];
+        });
+      }
     }
-    if (hasLexemes) return { strategy: 'none', hits: [] };
-    const everything = await this.list({ mode: options.mode, limit });
-    return { strategy: 'all', hits: everything.map((e) => ({ ...e, score: 0 })) };
+    if (hasLexemes) return [];
+    const everything = await this.db
+      .select({ ...entryColumns, dsl: t.dsl })
+      .from(t)
+      .where(modeFilter)
+      .orderBy(desc(t.id))
+      .limit(limit);
+    return everything.map((r) => ({ ...toEntry(r), score: 0, matchedBy: 'all' as const }));
   }
 
-  private async rankedBy(
-    tsquery: ReturnType<typeof sql>,
-    modeFilter: ReturnType<typeof eq> | undefined,
-    limit: number,
-  ) {
+  private async fullRows(where: SQL): Promise<KnowledgeWorkflow[]> {
+    const rows = await this.db
+      .select({ ...entryColumns, dsl: t.dsl })
+      .from(t)
+      .where(where);
+    return rows.map(toEntry);
+  }
+
+  private async rankedBy(tsquery: SQL, modeFilter: SQL | undefined, limit: number, matchedBy: SearchStrategy) {
     const score = sql<number>`ts_rank_cd(${t.search}, ${tsquery})`.mapWith(Number);
     const rows = await this.db
-      .select({ ...entryColumns, score })
+      .select({ ...entryColumns, dsl: t.dsl, score })
       .from(t)
       .where(and(sql`${t.search} @@ ${tsquery}`, modeFilter))
       .orderBy(desc(score), desc(t.id))
       .limit(limit);
-    return rows.map(toEntry);
+    return rows.map((r) => ({ ...toEntry(r), matchedBy }));
   }
 
   /** Loads the shipped examples; fast and changes nothing when they are already there. See `seedBuiltins`. */
