@@ -89,8 +89,10 @@ export function diffWorkflows(before: DslDocument, after: DslDocument): Workflow
     const prev = a.get(id);
     if (!prev) continue;
     const keys = new Set([...Object.keys(prev.data), ...Object.keys(next.data)]);
+    // Orbit writes an empty `desc` where a file had none: the same thing
+    const value = (data: Json, k: string) => (k === 'desc' ? (data[k] ?? '') : data[k]);
     const fields = [...keys].filter(
-      (k) => !EDITOR_FIELDS.has(k) && canonical(prev.data[k]) !== canonical(next.data[k]),
+      (k) => !EDITOR_FIELDS.has(k) && canonical(value(prev.data, k)) !== canonical(value(next.data, k)),
     );
     if (prev.parentId !== next.parentId) fields.push('parentId');
     if (fields.length > 0) changed.push({ ...ref(next), fields: fields.sort() });
