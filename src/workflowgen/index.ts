@@ -18,3 +18,4 @@ export {
   validateDsl,
   validateDslValue,
 } from './dsl/index.ts';
+export * from './kb/index.ts';
