@@ -49,7 +49,7 @@ describe('draft ⇄ document', () => {
     });
     nodes.push({ id: 'each_start', parentId: 'each', data: { type: 'iteration-start', title: '' } });
     const doc = draftToDocument(draft, 'workflow');
-    const child = doc.workflow.graph.nodes.find((n) => n.id === 'each_start') as Record<string, unknown>;
+    const child = (doc.workflow.graph.nodes as { id?: string }[]).find((n) => n.id === 'each_start');
     expect(child).toMatchObject({
       parentId: 'each',
       type: 'custom-iteration-start',

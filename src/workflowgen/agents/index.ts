@@ -26,3 +26,10 @@ export {
 } from './knowledge.ts';
 export { type AppMode, documentToDraft, draftToDocument } from './normalize.ts';
 export { type Design, type Draft, GENERATABLE_NODE_TYPES, type Understanding } from './schemas.ts';
+export {
+  type Check,
+  parseWorkflowRequest,
+  scoreWorkflow,
+  type WorkflowRequest,
+  WorkflowRequestSchema,
+} from './score.ts';
