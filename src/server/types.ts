@@ -16,6 +16,8 @@ export interface Principal {
 /** `public`: no credentials needed; otherwise the lowest role allowed. */
 export type AuthRequirement = 'public' | Role;
 
+import type { FastifyReply } from 'fastify';
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthRequirement;
@@ -24,5 +26,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal;
+    /** Checks one more rate-limit tier for this caller (set by the rate-limit plugin); throws a 429 when over. */
+    limitTier(tier: string, reply: FastifyReply): Promise<void>;
   }
 }

@@ -37,6 +37,8 @@ export interface ExecutorDefinition<I extends TSchema = TSchema, O extends TSche
   timeoutMs?: number;
   /** Attempts for failures the executor marks retryable (throws RetryableError). Default 3. */
   maxAttempts?: number;
+  /** An extra rate-limit tier for starting runs of this kind (e.g. `generation`), on top of the caller's own. */
+  rateLimitTier?: string;
   /** First retry delay; doubles each attempt (with jitter). Default 2000 ms. */
   retryDelayMs?: number;
   execute(ctx: ExecutorContext, input: Static<I>): Promise<Static<O>>;

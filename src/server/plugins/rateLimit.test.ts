@@ -54,6 +54,12 @@ async function appWith(options: { limiter?: RateLimiter; trustedProxies?: string
   app.get('/v1/things', async () => ({ ok: true }));
   app.get('/health/ready', { config: { rateLimit: false } }, async () => ({ status: 'ready' }));
   app.post('/v1/generate', { config: { rateLimit: 'generation' } }, async () => ({ started: true }));
+  app.post('/v1/runs', async (request, reply) => {
+    // Like POST /v1/runs: the tier depends on the body (the run kind).
+    if ((request.body as { kind?: string } | undefined)?.kind === 'workflow')
+      await request.limitTier('generation', reply);
+    return { started: true };
+  });
   await app.ready();
   return app;
 }
@@ -141,6 +147,19 @@ describe('rate-limit plugin over HTTP', () => {
     expect((await get(app, key)).headers['ratelimit-remaining']).toBe('1');
     expect((await get(app, key)).headers['ratelimit-remaining']).toBe('0');
     expect((await get(app, key)).statusCode).toBe(429);
+  });
+
+  it('checks a tier chosen by the handler (limitTier) once, on top of the base tier', async () => {
+    const app = await appWith();
+    const headers = { 'x-test-principal': 'api_key:k1' };
+    const start = (kind: string) => app.inject({ method: 'POST', url: '/v1/runs', headers, payload: { kind } });
+    expect((await start('workflow')).statusCode).toBe(200);
+    const denied = await start('workflow');
+    expect(denied.statusCode).toBe(429);
+    expect(denied.json().detail).toContain('"generation" tier allows 1 per hour');
+    // Other kinds only pay the base tier: 2 of its 3 are used by now.
+    expect((await start('demo')).statusCode).toBe(200);
+    expect((await start('demo')).statusCode).toBe(429);
   });
 
   it('ignores X-Forwarded-For from an untrusted peer: the peer address is the identity', async () => {

@@ -71,12 +71,8 @@ export const rateLimitPlugin = fp(
       }
     });
 
-    app.addHook('onRequest', async (request, reply) => {
-      const routeTier = request.routeOptions.config?.rateLimit;
-      if (routeTier === false) return;
+    const enforce = async (request: FastifyRequest, reply: FastifyReply, tiers: string[]) => {
       const principal = request.principal as Principal | undefined;
-      const tiers = [!principal || principal.kind === 'anonymous' ? 'anonymous' : 'authenticated'];
-      if (typeof routeTier === 'string') tiers.push(routeTier);
       const decision = await limiter.check(tiers, rateLimitIdentity(principal, request, trust));
       setHeaders(reply, decision);
       if (!decision.allowed) {
@@ -89,6 +85,21 @@ export const rateLimitPlugin = fp(
           { retryAfter },
         );
       }
+    };
+
+    app.addHook('onRequest', async (request, reply) => {
+      const routeTier = request.routeOptions.config?.rateLimit;
+      if (routeTier === false) return;
+      const principal = request.principal as Principal | undefined;
+      const tiers = [!principal || principal.kind === 'anonymous' ? 'anonymous' : 'authenticated'];
+      if (typeof routeTier === 'string') tiers.push(routeTier);
+      await enforce(request, reply, tiers);
+    });
+
+    // For limits that depend on the body (e.g. the run kind of POST /v1/runs): checks one more tier.
+    app.decorateRequest('limitTier', async function (this: FastifyRequest, tier: string, reply: FastifyReply) {
+      if (!Object.hasOwn(limiter.policy, tier)) throw new Error(`unknown rate-limit tier "${tier}"`);
+      await enforce(this, reply, [tier]);
     });
   },
   { name: 'orbit-rate-limit', fastify: '5.x' },

@@ -53,6 +53,8 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
       config: { auth: 'member' },
     },
     async (request, reply) => {
+      const tier = engine.registry.get(request.body.kind).rateLimitTier;
+      if (tier) await request.limitTier(tier, reply);
       const { run, created } = await engine.submit({
         kind: request.body.kind,
         input: request.body.input,
