@@ -14,7 +14,7 @@ import { type Database, describeUrl, openDatabase } from './platform/db/client.t
 import { captureError, startErrorTracking } from './platform/observability/errorTracking.ts';
 import { createLogger } from './platform/observability/logger.ts';
 import { startTracing } from './platform/observability/tracing.ts';
-import { createJobQueue, type JobQueue } from './platform/queue/index.ts';
+import { createJobQueue, type JobQueue, trackQueueDepth } from './platform/queue/index.ts';
 import { createRateLimiter, parsePolicy, type RateLimiter } from './platform/ratelimit/index.ts';
 import { ExecutorRegistry, RUN_QUEUE, RunEngine } from './platform/runs/index.ts';
 import { loadSecrets } from './platform/secrets.ts';
@@ -71,6 +71,7 @@ export async function openPlatform(config: Config, options: { workers: boolean; 
     heartbeatMs: config.heartbeatSeconds * 1000,
     logger,
   });
+  trackQueueDepth(RUN_QUEUE, () => queue.depth(RUN_QUEUE));
   if (options.workers) await engine.startWorkers(config.workerConcurrency);
   return {
     config,

@@ -249,6 +249,8 @@ describe('HTTP API on a loopback server without keys (npm start defaults)', () =
 
   it('serves Prometheus metrics to loopback clients', async () => {
     await api(t.url, 'GET', `/v1/runs/${ID_404}`);
+    const run = await api(t.url, 'POST', '/v1/runs', { body: { kind: 'demo', input: { steps: 1, delayMs: 0 } } });
+    await waitForRun(t.url, String(run.json.id));
     const m = await fetch(`${t.url}/metrics`);
     expect(m.status).toBe(200);
     const text = await m.text();
@@ -256,6 +258,9 @@ describe('HTTP API on a loopback server without keys (npm start defaults)', () =
     expect(text).toContain('orbit_runs_finished_total');
     expect(text).toContain('orbit_http_request_duration_seconds_bucket');
     expect(text).toContain('process_cpu_seconds_total');
+    expect(text).toMatch(/orbit_queue_depth\{queue="orbit-runs"\} \d+/);
+    expect(text).toMatch(/orbit_ratelimit_decisions_total\{tier="authenticated",outcome="allowed"\} \d+/);
+    expect(text).toMatch(/orbit_runs_finished_total\{kind="demo",status="succeeded"\} \d+/);
     expect(text).not.toContain(ID_404);
   });
 });

@@ -15,3 +15,27 @@ export const queueMetrics = {
     registers: [registry],
   }),
 };
+
+const depthSources = new Map<string, () => Promise<number>>();
+
+/** Jobs waiting per queue, read from the database when Prometheus scrapes (so every API node reports it). */
+export const queueDepth = new prom.Gauge({
+  name: 'orbit_queue_depth',
+  help: 'Jobs waiting (created or retrying) in a queue, read at scrape time.',
+  labelNames: ['queue'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const [queue, depth] of depthSources) {
+      try {
+        this.set({ queue }, await depth());
+      } catch {
+        // Database unreachable: report nothing rather than a wrong zero.
+      }
+    }
+  },
+});
+
+export function trackQueueDepth(queue: string, depth: () => Promise<number>): void {
+  depthSources.set(queue, depth);
+}
