@@ -10,6 +10,9 @@ import {
 } from './agents/index.ts';
 import { DEFAULT_MAX_BYTES } from './dsl/index.ts';
 
+/** The generator's public API beside its executor (the workflowgen entry re-exports this file). */
+export * from './agents/index.ts';
+
 export const WorkflowRunInput = Type.Object(
   {
     request: Type.String({

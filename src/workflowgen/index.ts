@@ -18,4 +18,5 @@ export {
   validateDsl,
   validateDslValue,
 } from './dsl/index.ts';
+export * from './executor.ts';
 export * from './kb/index.ts';
