@@ -94,6 +94,8 @@ export function createWorkflowExecutor(
     outputSchema: WorkflowRunOutput,
     // A model that answered badly once will answer badly again; re-running costs money for nothing.
     maxAttempts: 1,
+    // every run costs model calls: starting one counts against the generation tier too
+    rateLimitTier: 'generation',
     async execute(ctx, input) {
       const llm = await resolveClient(options.llm, knowledge, ctx, input);
       try {
