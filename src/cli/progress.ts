@@ -31,7 +31,11 @@ export class ProgressDisplay {
       return;
     }
     this.stopBar();
-    process.stderr.write(`${e.at.slice(11, 19)}  #${e.seq} ${e.type}${summarize(e.data)}\n`);
+    const detail =
+      e.type === 'artifact.stored'
+        ? `  ${e.data.name} (${e.data.size} bytes, ${String(e.data.contentType).split(';')[0]})`
+        : summarize(e.data);
+    process.stderr.write(`${e.at.slice(11, 19)}  #${e.seq} ${e.type}${detail}\n`);
   }
 
   stop(): void {
