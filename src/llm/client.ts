@@ -324,28 +324,32 @@ export function createLlmClient(config: LlmConfig, options: CreateLlmClientOptio
     return bad?.error;
   }
 
+  /** What generateText and streamText share: prompt, sampling settings, tools, the step limit, the abort signal. */
+  function callOptions(request: TextRequest, signal: AbortSignal) {
+    const tools = sdkTools(request.tools);
+    return {
+      model,
+      ...promptFields(request),
+      ...settingsOf(request),
+      ...(tools ? { tools, ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) } : {}),
+      stopWhen: [stepCountIs(request.maxSteps ?? 1), hasInvalidToolCall],
+      maxRetries: 0,
+      abortSignal: signal,
+    };
+  }
+
   const client: LlmClient = {
     provider: settings.provider,
     model: settings.model,
 
     async generateText(request, ctx = {}) {
-      const fields = promptFields(request);
-      const tools = sdkTools(request.tools);
       const { value, usage } = await metered(
         'chat',
         ctx,
         { ...request, prompt: promptOf(request) },
         false,
         async (signal) => {
-          const r = await generateText({
-            model,
-            ...fields,
-            ...settingsOf(request),
-            ...(tools ? { tools, ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) } : {}),
-            stopWhen: [stepCountIs(request.maxSteps ?? 1), hasInvalidToolCall],
-            maxRetries: 0,
-            abortSignal: signal,
-          });
+          const r = await generateText(callOptions(request, signal));
           const attempt: Attempt = {
             tokens: tokensOf(settings.provider, r.steps),
             finishReasons: r.steps.map((s) => s.finishReason),
@@ -372,8 +376,6 @@ export function createLlmClient(config: LlmConfig, options: CreateLlmClientOptio
     streamText(request, ctx = {}) {
       const channel = new Channel<StreamPart>();
       const result = (async (): Promise<TextResult> => {
-        const fields = promptFields(request);
-        const tools = sdkTools(request.tools);
         const { value, usage } = await metered(
           'chat',
           ctx,
@@ -381,13 +383,7 @@ export function createLlmClient(config: LlmConfig, options: CreateLlmClientOptio
           true,
           async (signal) => {
             const s = streamText({
-              model,
-              ...fields,
-              ...settingsOf(request),
-              ...(tools ? { tools, ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) } : {}),
-              stopWhen: [stepCountIs(request.maxSteps ?? 1), hasInvalidToolCall],
-              maxRetries: 0,
-              abortSignal: signal,
+              ...callOptions(request, signal),
               onError: () => {},
             });
             const steps: StepLike[] = [];
