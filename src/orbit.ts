@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { demoExecutor } from './demo/index.ts';
-import { runUsage, usageRoutes } from './llm/index.ts';
+import { createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
 import { type Config, isLoopbackHost } from './platform/config.ts';
 import { type Database, describeUrl, openDatabase } from './platform/db/client.ts';
@@ -21,11 +21,19 @@ import { loadSecrets } from './platform/secrets.ts';
 import { buildApp } from './server/app.ts';
 import type { HealthCheck } from './server/routes/health.ts';
 import { version } from './version.ts';
+import { createWorkflowExecutor, KnowledgeBase } from './workflowgen/index.ts';
 
 /** Every run kind Orbit knows. A capability adds its executor here. */
-export function createRegistry(): ExecutorRegistry {
+export function createRegistry(config: Config, database: Database): ExecutorRegistry {
   const registry = new ExecutorRegistry();
   registry.register(demoExecutor);
+  registry.register(
+    createWorkflowExecutor({
+      // Built per run, so a missing model fails that run with instructions rather than the server's start.
+      llm: () => createLlmClient(config, { database }),
+      knowledge: new KnowledgeBase(database),
+    }),
+  );
   return registry;
 }
 
@@ -60,11 +68,12 @@ export interface Platform {
 export async function openPlatform(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Platform> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openConfiguredDatabase(config);
+  await new KnowledgeBase(database).seedBuiltins();
   const queue = createJobQueue(database);
   await queue.start();
   const engine = new RunEngine({
     database,
-    registry: createRegistry(),
+    registry: createRegistry(config, database),
     queue,
     artifactMaxBytes: config.artifactMaxBytes,
     defaultTimeoutMs: config.runTimeoutSeconds * 1000,
