@@ -22,6 +22,7 @@ import { buildApp } from './server/app.ts';
 import type { HealthCheck } from './server/routes/health.ts';
 import { version } from './version.ts';
 import { createWorkflowExecutor, KnowledgeBase } from './workflowgen/index.ts';
+import { MAX_DSL_BODY_BYTES, workflowRoutes } from './workflowgen/routes.ts';
 
 /** Every run kind Orbit knows. A capability adds its executor here. */
 export function createRegistry(config: Config, database: Database): ExecutorRegistry {
@@ -68,7 +69,9 @@ export interface Platform {
 export async function openPlatform(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Platform> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openConfiguredDatabase(config);
-  await new KnowledgeBase(database).seedBuiltins();
+  const seeded = await new KnowledgeBase(database).seedBuiltins();
+  if (seeded.rejected.length)
+    logger.warn({ rejected: seeded.rejected }, 'some built-in example workflows were not loaded');
   const queue = createJobQueue(database);
   await queue.start();
   const engine = new RunEngine({
@@ -167,7 +170,21 @@ export async function startServer(config: Config, options: { workers: boolean; l
     corsOrigins: config.corsOrigins,
     metricsToken: config.metricsToken,
     healthChecks,
-    routes: [{ plugin: usageRoutes, options: { database: platform.database } }],
+    routes: [
+      { plugin: usageRoutes, options: { database: platform.database } },
+      {
+        plugin: workflowRoutes,
+        options: { database: platform.database, knowledgeBase: new KnowledgeBase(platform.database) },
+      },
+    ],
+    startRoutes: [
+      {
+        path: '/v1/workflows',
+        kind: 'workflow',
+        summary: 'Generate a Dify workflow from a plain-language request (or edit one)',
+        bodyLimit: MAX_DSL_BODY_BYTES,
+      },
+    ],
     runUsage: async (runId): Promise<Record<string, number>> => {
       const t = await runUsage(platform.database, runId);
       if (t.calls === 0) return {};

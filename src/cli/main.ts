@@ -8,6 +8,8 @@ import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usageCommand } from './commands/usage.ts';
 import { workerCommand } from './commands/worker.ts';
+import { workflowCommand } from './commands/workflow.ts';
+import { workflowGenerateCommand } from './commands/workflowGenerate.ts';
 
 const program = new Command('orbit')
   .description('Orbit: a self-hosted platform for AI-assisted software engineering.')
@@ -32,6 +34,7 @@ for (const make of [
   migrateCommand,
   runsCommand,
   usageCommand,
+  () => workflowCommand().addCommand(workflowGenerateCommand()),
   keysCommand,
   doctorCommand,
   configCommand,

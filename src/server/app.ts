@@ -15,7 +15,7 @@ import { rateLimitPlugin } from './plugins/rateLimit.ts';
 import { genReqId, requestContextPlugin } from './plugins/requestContext.ts';
 import { type HealthCheck, healthRoutes } from './routes/health.ts';
 import { keysRoutes } from './routes/keys.ts';
-import { runsRoutes } from './routes/runs.ts';
+import { type RunStartRoute, runsRoutes } from './routes/runs.ts';
 import { ArtifactSchema, ProblemSchema, RunEventSchema, RunSchema } from './schemas.ts';
 import './types.ts';
 import { validatorCompiler } from './validation.ts';
@@ -43,6 +43,8 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   healthChecks: HealthCheck[];
   routes?: RouteModule[];
+  /** Capability endpoints that start runs (e.g. POST /v1/workflows). */
+  startRoutes?: RunStartRoute[];
   /** Extra usage counters of a run (LLM tokens and cost from the ledger), shown on GET /v1/runs/:id. */
   runUsage?: (runId: string) => Promise<Record<string, number>>;
   onServerError?: (err: unknown, request: FastifyRequest) => void;
@@ -109,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(healthRoutes, { checks: deps.healthChecks, version: deps.version });
-  await app.register(runsRoutes, { engine: deps.engine, runUsage: deps.runUsage });
+  await app.register(runsRoutes, { engine: deps.engine, runUsage: deps.runUsage, startRoutes: deps.startRoutes });
   await app.register(keysRoutes, { keys: deps.keys, jwtSecret: deps.jwtSecret });
   for (const r of deps.routes ?? []) await app.register(r.plugin, r.options ?? {});
 

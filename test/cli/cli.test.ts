@@ -30,8 +30,18 @@ describe('orbit CLI', () => {
   it('teaches with --help, with examples, on every command', async () => {
     const top = await orbit(['--help']);
     expect(top.code).toBe(0);
-    for (const c of ['serve', 'worker', 'migrate', 'runs', 'keys', 'doctor', 'config']) expect(top.stdout).toContain(c);
-    for (const c of [['serve'], ['runs', 'watch'], ['doctor'], ['keys']]) {
+    for (const c of ['serve', 'worker', 'migrate', 'runs', 'usage', 'workflow', 'keys', 'doctor', 'config']) {
+      expect(top.stdout).toContain(c);
+    }
+    for (const c of [
+      ['serve'],
+      ['runs', 'watch'],
+      ['doctor'],
+      ['keys'],
+      ['usage'],
+      ['workflow'],
+      ['workflow', 'generate'],
+    ]) {
       const r = await orbit([...c, '--help']);
       expect(r.code, c.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Example/);

@@ -103,11 +103,12 @@ export class RunEngine {
    * Executes a run in this process without the queue (the CLI's `orbit analyze .`): same executor, same events,
    * same artifacts; resolves with the finished run.
    */
-  async runInline(input: SubmitInput): Promise<Run> {
+  async runInline(input: SubmitInput, onCreated?: (run: Run) => Promise<void> | void): Promise<Run> {
     const registry = this.options.registry;
     const normalized = registry.validateInput(input.kind, input.input);
     const def = registry.get(input.kind);
     const { run } = await this.store.create({ ...input, input: normalized, maxAttempts: def.maxAttempts ?? 3 });
+    await onCreated?.(run);
     await this.events.append(run.id, 'run.queued', { kind: run.kind });
     for (;;) {
       await this.execute(run.id);

@@ -5,8 +5,21 @@ import { isId } from '../../platform/ids.ts';
 import { type Run, type RunEngine, type RunEvent, TERMINAL_EVENT_TYPES } from '../../platform/runs/index.ts';
 import { ArtifactSchema, problems, RunEventSchema, RunSchema, RunStatusSchema } from '../schemas.ts';
 
+/**
+ * A capability's own "start a run" endpoint, e.g. `POST /v1/workflows` for kind `workflow`: the body is the run's
+ * input (documented with the executor's schema), and the answer is the same 202 run as `POST /v1/runs`.
+ */
+export interface RunStartRoute {
+  path: string;
+  kind: string;
+  summary: string;
+  /** Default 1 MB; 10 MB for uploads such as data models and DSL files. */
+  bodyLimit?: number;
+}
+
 export interface RunsRoutesOptions {
   engine: RunEngine;
+  startRoutes?: RunStartRoute[];
   /** Extra usage counters for one run (e.g. LLM tokens and cost), merged into `usage` on GET /v1/runs/:id. */
   runUsage?: ((runId: string) => Promise<Record<string, number>>) | undefined;
   /** Seconds between SSE keep-alive comments. */
@@ -66,6 +79,36 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
       return reply.status(created ? 202 : 200).send(presentRun(run));
     },
   );
+
+  for (const route of opts.startRoutes ?? []) {
+    const def = engine.registry.get(route.kind);
+    app.post(
+      route.path,
+      {
+        schema: {
+          tags: ['runs'],
+          summary: route.summary,
+          description: `${def.description} Starts a run of kind \`${route.kind}\`; follow it at \`/v1/runs/{id}/events\`. Same as POST /v1/runs with \`{"kind":"${route.kind}","input":…}\`.`,
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+          body: def.inputSchema,
+          response: { 200: RunSchema, 202: RunSchema, ...problems(400, 401, 403, 409, 413, 415, 429) },
+        },
+        bodyLimit: route.bodyLimit,
+        config: { auth: 'member', ...(def.rateLimitTier ? { rateLimit: def.rateLimitTier } : {}) },
+      },
+      async (request, reply) => {
+        const { run, created } = await engine.submit({
+          kind: route.kind,
+          input: request.body,
+          owner: request.principal.id,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        reply.header('location', `/v1/runs/${run.id}`);
+        if (!created) reply.header('idempotent-replayed', 'true');
+        return reply.status(created ? 202 : 200).send(presentRun(run));
+      },
+    );
+  }
 
   app.get(
     '/v1/run-kinds',
