@@ -9,6 +9,7 @@ import {
   type WorkflowKnowledge,
 } from './agents/index.ts';
 import { DEFAULT_MAX_BYTES } from './dsl/index.ts';
+import { workflowMetrics } from './metrics.ts';
 
 /** The generator's public API beside its executor (the workflowgen entry re-exports this file). */
 export * from './agents/index.ts';
@@ -112,6 +113,8 @@ export function createWorkflowExecutor(
           input,
           ctx,
         );
+        workflowMetrics.generations.inc({ outcome: 'succeeded', mode: input.dsl ? 'edit' : 'generate' });
+        workflowMetrics.repairRounds.observe(r.repairRounds);
         await ctx.artifacts.put('app.yml', 'application/yaml', r.yaml);
         await ctx.artifacts.put('explanation.md', 'text/markdown', r.explanation);
         if (r.diffMarkdown !== undefined) await ctx.artifacts.put('diff.md', 'text/markdown', r.diffMarkdown);
@@ -136,7 +139,10 @@ export function createWorkflowExecutor(
           ...(r.diff ? { diff: r.diff } : {}),
         };
       } catch (err) {
+        const outcome = err instanceof WorkflowInvalidError ? 'invalid' : 'failed';
+        workflowMetrics.generations.inc({ outcome, mode: input.dsl ? 'edit' : 'generate' });
         if (err instanceof WorkflowInvalidError) {
+          workflowMetrics.repairRounds.observe(err.repairRounds);
           await ctx.artifacts.put(
             'rejected.yml',
             'application/yaml',
@@ -164,6 +170,7 @@ async function resolveClient(
     return llm();
   } catch (err) {
     if (!(err instanceof LlmNotConfiguredError)) throw err;
+    workflowMetrics.generations.inc({ outcome: 'not_configured', mode: input.dsl ? 'edit' : 'generate' });
     // The suggestions are a courtesy: if the search itself fails, the run still fails for the real reason.
     let searchError: string | undefined;
     const hits = await knowledge.search(input.request, { limit: 5, mode: input.mode }).catch((e: unknown) => {

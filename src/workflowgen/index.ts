@@ -6,6 +6,7 @@ export {
   type DslDocument,
   type DslEdge,
   type DslNode,
+  dslToMermaid,
   formatIssues,
   type Issue,
   NODE_SPECS,
@@ -20,3 +21,4 @@ export {
 } from './dsl/index.ts';
 export * from './executor.ts';
 export * from './kb/index.ts';
+export { countValidationErrors, workflowMetrics } from './metrics.ts';

@@ -17,6 +17,7 @@ import {
   MAX_SEARCH_LIMIT,
 } from './kb/knowledgeBase.ts';
 import { isUnreadable, unreadableDslError } from './kb/problems.ts';
+import { countValidationErrors } from './metrics.ts';
 
 export interface WorkflowRoutesOptions {
   database: Database;
@@ -219,6 +220,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<WorkflowRoutesOptions> = 
       }
       const targetVersion = fromBody ?? fromQuery ?? DEFAULT_TARGET_VERSION;
       const result = validateDsl(text, { targetVersion });
+      countValidationErrors(result.errors);
       if (isUnreadable(result.errors)) throw unreadableDslError(result.errors);
       return { valid: result.valid, targetVersion, errors: result.errors, warnings: result.warnings };
     },

@@ -48,6 +48,11 @@ describe('workflow generation through the server, against an OpenAI-compatible m
     const usage = await api(t.url, 'GET', '/v1/usage?groupBy=kind');
     expect(usage.json.rows).toContainEqual(expect.objectContaining({ key: 'workflow', calls: 3, costMicros: 1900 }));
     expect(model.requests).toHaveLength(3);
+    const explanation = await api(t.url, 'GET', `/v1/runs/${r.json.id}/artifacts/explanation.md`);
+    expect(explanation.text).toContain('```mermaid\nflowchart LR');
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/orbit_workflow_generations_total\{outcome="succeeded",mode="generate"\} [1-9]/);
+    expect(metrics).toMatch(/orbit_workflow_repair_rounds_count [1-9]/);
   });
 
   it('validates a DSL through the real auth and rate-limit layers', async () => {
@@ -61,6 +66,10 @@ describe('workflow generation through the server, against an OpenAI-compatible m
     const body = (await res.json()) as { valid: boolean; errors: { rule: string }[] };
     expect(body.valid).toBe(false);
     expect(body.errors.length).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`orbit_workflow_validation_errors_total\\{rule="${body.errors[0]?.rule}"\\} [1-9]`),
+    );
   });
 
   it('searches the built-in example workflows seeded at start-up', async () => {

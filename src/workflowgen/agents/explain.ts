@@ -1,4 +1,5 @@
 import type { DslDocument } from '../dsl/index.ts';
+import { dslToMermaid } from '../dsl/mermaid.ts';
 import type { Design } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -103,6 +104,10 @@ export function explainWorkflow(document: DslDocument, design?: Design): string 
     document.app.description || '(no description)',
     '',
     `Mode: \`${document.app.mode}\` · ${nodes.length} nodes · ${edges.length} edges · DSL ${str(document.version)}`,
+    '',
+    '```mermaid',
+    dslToMermaid(document),
+    '```',
     '',
     '## Nodes',
   ];

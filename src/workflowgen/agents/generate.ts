@@ -10,6 +10,7 @@ import {
   type TargetVersion,
   validateDsl,
 } from '../dsl/index.ts';
+import { countValidationErrors } from '../metrics.ts';
 import { diffWorkflows, renderDiff, type WorkflowDiff } from './diff.ts';
 import { explainWorkflow } from './explain.ts';
 import type { KnowledgeHit, WorkflowKnowledge } from './knowledge.ts';
@@ -216,6 +217,7 @@ export async function generateWorkflow(
     const yaml = stringify(document, { lineWidth: 0 });
     // The text is what the user gets, so the text is what is validated (not only the in-memory value).
     const result = validateDsl(yaml, { targetVersion });
+    countValidationErrors(result.errors);
     await step(stepName, {
       status: 'done',
       round,
