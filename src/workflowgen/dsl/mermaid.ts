@@ -27,6 +27,27 @@ const SHAPES: Record<string, [string, string]> = {
   'question-classifier': ['{', '}'],
 };
 
+/** Readable names for branch handles: a classifier's class names, an if-else's cases ("if", "elif 2", "else"). */
+function branchNames(nodes: Json[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const n of nodes) {
+    const data = n.data as Json;
+    const id = String(n.id);
+    if (data.type === 'question-classifier' && Array.isArray(data.classes)) {
+      for (const c of data.classes.filter(isRecord)) {
+        const name = String(c.name ?? c.id);
+        names.set(`${id}/${String(c.id)}`, name.length > 28 ? `${name.slice(0, 27)}…` : name);
+      }
+    }
+    if (data.type === 'if-else') {
+      const cases = Array.isArray(data.cases) ? data.cases.filter(isRecord) : [];
+      cases.forEach((c, i) => names.set(`${id}/${String(c.case_id ?? c.id)}`, i === 0 ? 'if' : `elif ${i + 1}`));
+      names.set(`${id}/false`, 'else');
+    }
+  }
+  return names;
+}
+
 /**
  * A picture of a workflow's graph as a Mermaid flowchart (GitHub and most Markdown viewers draw it): one box per
  * node with its title and type, branches labelled with their handle, iteration and loop children inside their
@@ -60,9 +81,11 @@ export function dslToMermaid(document: DslDocument): string {
     for (const c of inner) lines.push(`    ${box(c)}`);
     lines.push('  end');
   }
+  const names = branchNames(nodes);
   for (const e of edges) {
     const handle = String(e.sourceHandle ?? 'source');
-    const arrow = handle && handle !== 'source' ? `-- "${label(handle)}" -->` : '-->';
+    const name = names.get(`${String(e.source)}/${handle}`) ?? handle;
+    const arrow = handle && handle !== 'source' ? `-- "${label(name)}" -->` : '-->';
     lines.push(`  ${mid(String(e.source))} ${arrow} ${mid(String(e.target))}`);
   }
   return lines.join('\n');
