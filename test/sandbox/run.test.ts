@@ -189,7 +189,7 @@ describe('runSandboxed: bad options', () => {
     ]);
   });
 
-  it('refuses a network allow-list with a clear error, since it is not implemented', async () => {
+  it('refuses a network allow-list with a clear error, since it is not supported', async () => {
     const error = await runSandboxed({
       command: 'true',
       args: [],

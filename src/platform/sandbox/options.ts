@@ -104,7 +104,7 @@ export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
     throw new OrbitError(
       'sandbox-network-allowlist-unsupported',
       501,
-      'The sandbox runs without any network; a host allow-list (network.allowHosts) is not implemented. Pass network: false, or run the step outside the sandbox if it truly needs the network.',
+      'The sandbox runs without any network; a host allow-list (network.allowHosts) is not supported. Pass network: false, or run the step outside the sandbox if it truly needs the network.',
     );
   }
   if (typeof options.command !== 'string' || options.command === '' || options.command.includes('\0')) {

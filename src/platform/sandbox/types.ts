@@ -12,7 +12,7 @@ export interface SandboxOptions {
   writable?: string[];
   /** The child's whole environment, on top of a minimal PATH/HOME/LANG; nothing is inherited from Orbit. */
   env?: Record<string, string>;
-  /** Default false: no network at all. A host allow-list is not implemented and is refused with a clear error. */
+  /** Default false: no network at all. A host allow-list is not supported and is refused with a clear error. */
   network?: false | { allowHosts: string[] };
   /** Wall-clock limit; the whole process tree is killed when it passes. */
   timeoutMs: number;
