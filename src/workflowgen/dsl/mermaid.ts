@@ -41,7 +41,8 @@ function branchNames(nodes: Json[]): Map<string, string> {
     }
     if (data.type === 'if-else') {
       const cases = Array.isArray(data.cases) ? data.cases.filter(isRecord) : [];
-      cases.forEach((c, i) => names.set(`${id}/${String(c.case_id ?? c.id)}`, i === 0 ? 'if' : `elif ${i + 1}`));
+      for (const [i, c] of cases.entries())
+        names.set(`${id}/${String(c.case_id ?? c.id)}`, i === 0 ? 'if' : `elif ${i + 1}`);
       names.set(`${id}/false`, 'else');
     }
   }
