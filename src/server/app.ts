@@ -101,9 +101,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  // The API reference is for everyone, and not worth rate-limiting.
   app.addHook('onRoute', (route) => {
+    // The API reference is for everyone, and not worth rate-limiting.
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public', rateLimit: false };
+    // Public routes need no credentials: say so in the OpenAPI document too.
+    if (route.config?.auth === 'public' && route.schema) route.schema = { ...route.schema, security: [] };
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public', rateLimit: false } }, async () =>
