@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrbitError } from '../../platform/errors.ts';
 import { isId } from '../../platform/ids.ts';
 import { type Run, type RunEngine, type RunEvent, TERMINAL_EVENT_TYPES } from '../../platform/runs/index.ts';
@@ -45,6 +46,19 @@ function checkId(id: string) {
 export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (app, opts) => {
   const { engine } = opts;
 
+  /** Submits a run for the caller: 202 with Location, or 200 when an Idempotency-Key replays an earlier one. */
+  async function startRun(request: FastifyRequest, reply: FastifyReply, kind: string, input: unknown) {
+    const { run, created } = await engine.submit({
+      kind,
+      input,
+      owner: request.principal.id,
+      idempotencyKey: request.headers['idempotency-key'] as string | undefined,
+    });
+    reply.header('location', `/v1/runs/${run.id}`);
+    if (!created) reply.header('idempotent-replayed', 'true');
+    return reply.status(created ? 202 : 200).send(presentRun(run));
+  }
+
   app.post(
     '/v1/runs',
     {
@@ -68,15 +82,7 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
     async (request, reply) => {
       const tier = engine.registry.get(request.body.kind).rateLimitTier;
       if (tier) await request.limitTier(tier, reply);
-      const { run, created } = await engine.submit({
-        kind: request.body.kind,
-        input: request.body.input,
-        owner: request.principal.id,
-        idempotencyKey: request.headers['idempotency-key'],
-      });
-      reply.header('location', `/v1/runs/${run.id}`);
-      if (!created) reply.header('idempotent-replayed', 'true');
-      return reply.status(created ? 202 : 200).send(presentRun(run));
+      return startRun(request, reply, request.body.kind, request.body.input);
     },
   );
 
@@ -97,15 +103,7 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
         config: { auth: 'member', ...(def.rateLimitTier ? { rateLimit: def.rateLimitTier } : {}) },
       },
       async (request, reply) => {
-        const { run, created } = await engine.submit({
-          kind: route.kind,
-          input: request.body,
-          owner: request.principal.id,
-          idempotencyKey: request.headers['idempotency-key'],
-        });
-        reply.header('location', `/v1/runs/${run.id}`);
-        if (!created) reply.header('idempotent-replayed', 'true');
-        return reply.status(created ? 202 : 200).send(presentRun(run));
+        return startRun(request, reply, route.kind, request.body);
       },
     );
   }
