@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { demoExecutor } from './demo/index.ts';
-import { createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
+import { createEmbedder, createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
 import { type Config, isLoopbackHost } from './platform/config.ts';
 import { type Database, describeUrl, openDatabase } from './platform/db/client.ts';
@@ -25,6 +25,14 @@ import { createWorkflowExecutor, KnowledgeBase } from './workflowgen/index.ts';
 import { MAX_DSL_BODY_BYTES, workflowRoutes } from './workflowgen/routes.ts';
 
 /** Every run kind Orbit knows. A capability adds its executor here. */
+/** The workflow knowledge base, ranking by meaning too when an embedding model is configured. */
+export function knowledgeBase(config: Config, database: Database, logger?: Logger): KnowledgeBase {
+  return new KnowledgeBase(database, {
+    embedder: createEmbedder(config, { database }),
+    onWarning: (message) => logger?.warn(message),
+  });
+}
+
 export function createRegistry(config: Config, database: Database): ExecutorRegistry {
   const registry = new ExecutorRegistry();
   registry.register(demoExecutor);
@@ -32,7 +40,7 @@ export function createRegistry(config: Config, database: Database): ExecutorRegi
     createWorkflowExecutor({
       // Built per run, so a missing model fails that run with instructions rather than the server's start.
       llm: () => createLlmClient(config, { database }),
-      knowledge: new KnowledgeBase(database),
+      knowledge: knowledgeBase(config, database),
     }),
   );
   return registry;
@@ -46,7 +54,11 @@ export function databaseLocation(config: Config): string {
 
 /** Opens (and migrates) the configured database: PostgreSQL when DATABASE_URL is set, else PGlite under ORBIT_HOME. */
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.home, 'db') });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: path.join(config.home, 'db'),
+    vector: Boolean(config.embeddingModel),
+  });
   try {
     await database.migrate();
   } catch (err) {
@@ -69,7 +81,7 @@ export interface Platform {
 export async function openPlatform(config: Config, options: { workers: boolean; logger?: Logger }): Promise<Platform> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openConfiguredDatabase(config);
-  const seeded = await new KnowledgeBase(database).seedBuiltins();
+  const seeded = await knowledgeBase(config, database, logger).seedBuiltins();
   if (seeded.rejected.length)
     logger.warn({ rejected: seeded.rejected }, 'some built-in example workflows were not loaded');
   const queue = createJobQueue(database);
@@ -174,7 +186,7 @@ export async function startServer(config: Config, options: { workers: boolean; l
       { plugin: usageRoutes, options: { database: platform.database } },
       {
         plugin: workflowRoutes,
-        options: { database: platform.database, knowledgeBase: new KnowledgeBase(platform.database) },
+        options: { database: platform.database, knowledgeBase: knowledgeBase(config, platform.database, logger) },
       },
     ],
     startRoutes: [

@@ -21,6 +21,7 @@ export type {
 export { createLlmClient } from './client.ts';
 export type { LlmCheck } from './doctor.ts';
 export { checkLlm } from './doctor.ts';
+export { createEmbedder, type Embedder } from './embeddings.ts';
 export type { LlmOutcome } from './errors.ts';
 export { BudgetExceededError, LlmError, LlmNotConfiguredError } from './errors.ts';
 export type { LedgerEntry, SummarizeOptions, UsageGroupBy, UsageRow, UsageTotals } from './ledger.ts';

@@ -462,6 +462,24 @@ export const variables = {
       throw new ConfigError('ORBIT_LLM_TRACE_CONTENT', `"${raw}" is not true or false`, 'true');
     },
   }),
+  embeddingModel: spec({
+    name: 'ORBIT_EMBEDDING_MODEL',
+    description:
+      'Embedding model as `openai:…` or `openai-compatible:…` (same keys and base URL as chat). Set it to rank workflow knowledge by meaning too (pgvector); unset: full-text search only.',
+    defaultText: 'unset (off)',
+    example: 'openai-compatible:nomic-embed-text',
+    parse: (raw) => {
+      const v = optionalString(raw);
+      if (v !== undefined && !/^(openai|openai-compatible):\S+$/.test(v)) {
+        throw new ConfigError(
+          'ORBIT_EMBEDDING_MODEL',
+          `"${v}" is not openai:model or openai-compatible:model`,
+          'openai-compatible:nomic-embed-text',
+        );
+      }
+      return v;
+    },
+  }),
 };
 
 type Variables = typeof variables;

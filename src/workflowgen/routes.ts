@@ -100,7 +100,7 @@ const SearchQuery = Type.Object(
 const SearchResponse = Type.Object({
   query: Type.Union([Type.String(), Type.Null()]),
   strategy: Type.Union(
-    ['list', 'fulltext', 'any-word', 'structure', 'all', 'none'].map((s) => Type.Literal(s)),
+    ['list', 'fulltext', 'any-word', 'structure', 'all', 'hybrid', 'none'].map((s) => Type.Literal(s)),
     {
       description:
         'list: no query; fulltext: every word; any-word: some words; structure: node types/patterns named; all: the query had only stop-words; none: nothing matched',

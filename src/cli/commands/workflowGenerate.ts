@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { createRegistry } from '../../orbit.ts';
+import { createRegistry, knowledgeBase } from '../../orbit.ts';
 import { openDatabase } from '../../platform/db/client.ts';
 import { RunEngine } from '../../platform/runs/index.ts';
-import { KnowledgeBase } from '../../workflowgen/index.ts';
 import { CliError } from '../output.ts';
 import { ProgressDisplay } from '../progress.ts';
 import { action } from '../run.ts';
@@ -51,10 +50,10 @@ Examples:
               throw new CliError(`Cannot read --from ${opts.from}: ${(err as Error).message}`, 2);
             }
           }
-          const database = await openDatabase({ dataDir: 'memory://' });
+          const database = await openDatabase({ dataDir: 'memory://', vector: Boolean(config.embeddingModel) });
           try {
             await database.migrate();
-            await new KnowledgeBase(database).seedBuiltins();
+            await knowledgeBase(config, database).seedBuiltins();
             const engine = new RunEngine({
               database,
               registry: createRegistry(config, database),

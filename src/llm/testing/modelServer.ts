@@ -60,6 +60,31 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'POST' && path.endsWith('/embeddings')) {
+      const body = JSON.parse(await readBody(req)) as { model?: string; input?: string | string[] };
+      const inputs = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
+      requests.push({
+        protocol: 'openai',
+        path,
+        headers: req.headers,
+        body,
+        model: body.model ?? '',
+        stream: false,
+        receivedAt: Date.now(),
+      });
+      if (options.apiKey !== undefined && presentedKey(req, 'openai') !== options.apiKey) {
+        sendError(res, 'openai', 401, 'Incorrect API key provided.');
+        return;
+      }
+      const tokens = inputs.reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
+      sendJson(res, 200, {
+        object: 'list',
+        model: body.model,
+        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text) })),
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      });
+      return;
+    }
     const protocol: Protocol | undefined = path.endsWith('/chat/completions')
       ? 'openai'
       : path.endsWith('/messages')
@@ -216,4 +241,22 @@ function sleep(ms: number, res: http.ServerResponse): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * Deterministic embeddings for tests: words hashed into 64 buckets, L2-normalised, so texts sharing words are
+ * close and unrelated ones are not. Answered by `POST /v1/embeddings` (OpenAI protocol) without a script step.
+ */
+export function fakeEmbedding(text: string, dimensions = 64): number[] {
+  const v = new Array<number>(dimensions).fill(0);
+  for (const word of text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 2)) {
+    let h = 2166136261;
+    for (const ch of word) h = Math.imul(h ^ (ch.codePointAt(0) ?? 0), 16777619);
+    v[(h >>> 0) % dimensions]! += 1;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
 }

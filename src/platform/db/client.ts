@@ -56,11 +56,13 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /** PGlite only: load the pgvector extension (for optional embeddings); PostgreSQL servers provide their own. */
+  vector?: boolean;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
-  return openPglite(options.dataDir ?? 'memory://');
+  return openPglite(options.dataDir ?? 'memory://', options.vector ?? false);
 }
 
 /** A URL without its password, safe for messages and logs. */
@@ -167,12 +169,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, withVector: boolean): Promise<Database> {
   if (!dataDir.startsWith('memory://')) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     acquireDataDirLock(dataDir);
   }
-  const client = new PGlite(dataDir);
+  const client = withVector
+    ? new PGlite(dataDir, { extensions: { vector: (await import('@electric-sql/pglite/vector')).vector } })
+    : new PGlite(dataDir);
   try {
     await client.waitReady;
   } catch (err) {

@@ -8,6 +8,8 @@ export {
   DEFAULT_SEARCH_LIMIT,
   KB_MODES,
   KnowledgeBase,
+  type KnowledgeBaseOptions,
+  type KnowledgeEmbedder,
   type KnowledgeEntry,
   type KnowledgeMode,
   type KnowledgeWorkflow,

@@ -36,7 +36,7 @@ export interface KnowledgeWorkflow extends KnowledgeEntry {
  * (node types and patterns named in the query), `all` (the query had no searchable words: everything, newest
  * first). A query whose searchable words match nothing gives no hits.
  */
-export type SearchStrategy = 'fulltext' | 'any-word' | 'structure' | 'all';
+export type SearchStrategy = 'fulltext' | 'any-word' | 'structure' | 'all' | 'hybrid';
 
 /** A search hit carries its DSL, so a generator can use it as an example at once. */
 export interface SearchHit extends KnowledgeWorkflow {
@@ -115,8 +115,31 @@ function checkLimit(limit: number): number {
  * Example workflows the generator learns from: the shipped ones and users' own, searchable with PostgreSQL full-text
  * search (the same SQL on PGlite and PostgreSQL). Every entry is a DSL that passed the validator.
  */
+/** Turns texts into vectors (the LLM layer's embedder fits). */
+export interface KnowledgeEmbedder {
+  readonly model: string;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+export interface KnowledgeBaseOptions {
+  /** Optional: rank by meaning too (pgvector), fused with full-text search. */
+  embedder?: KnowledgeEmbedder | undefined;
+  /** Where to say that embeddings are unavailable or failed (search then uses full-text search alone). */
+  onWarning?: (message: string) => void;
+}
+
+/** Reciprocal-rank-fusion constant: how much the top ranks dominate (60 is the usual choice). */
+const RRF_K = 60;
+
 export class KnowledgeBase {
-  constructor(private readonly database: Database) {}
+  private vectorState: 'unknown' | 'ready' | 'unavailable' = 'unknown';
+  /** While seeding, entries are embedded once at the end in batches, not one by one as they are added. */
+  private seeding = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: KnowledgeBaseOptions = {},
+  ) {}
 
   private get db() {
     return this.database.db;
@@ -157,7 +180,10 @@ export class KnowledgeBase {
       .onConflictDoNothing({ target: t.contentHash })
       .returning({ ...entryColumns, dsl: t.dsl });
     const row = inserted[0];
-    if (row) return { entry: toEntry(row), created: true, warnings: result.warnings };
+    if (row) {
+      if (!this.seeding) await this.indexEmbeddings();
+      return { entry: toEntry(row), created: true, warnings: result.warnings };
+    }
     // Another request stored the same DSL between our look-up and our insert.
     const raced = await this.findByHash(hash);
     if (!raced) throw new Error(`knowledge entry with hash ${hash} vanished during insert`);
@@ -208,6 +234,99 @@ export class KnowledgeBase {
    * Hits are best first; all hits of one search share `matchedBy`.
    */
   async search(
+    query: string,
+    options: { limit?: number | undefined; mode?: KnowledgeMode | undefined } = {},
+  ): Promise<SearchHit[]> {
+    const text = await this.textSearch(query, options);
+    const embedder = this.options.embedder;
+    if (!embedder || !query.trim()) return text;
+    try {
+      if (!(await this.vectorsReady())) return text;
+      const limit = checkLimit(options.limit ?? DEFAULT_SEARCH_LIMIT);
+      const [vector] = await embedder.embed([query]);
+      const nearest = await this.database.query<{ id: string }>(
+        `SELECT e.entry_id AS id FROM knowledge_embeddings e JOIN knowledge_workflows w ON w.id = e.entry_id
+          WHERE e.model = $2 AND ($3::text IS NULL OR w.mode = $3)
+          ORDER BY e.embedding <=> $1::vector LIMIT $4`,
+        [toVector(vector ?? []), embedder.model, options.mode ?? null, limit],
+      );
+      // Reciprocal rank fusion: an entry near the top of either list ranks high; both lists agreeing ranks highest.
+      const scores = new Map<string, number>();
+      for (const list of [text, nearest]) {
+        for (const [i, hit] of list.entries()) scores.set(hit.id, (scores.get(hit.id) ?? 0) + 1 / (RRF_K + i + 1));
+      }
+      const ids = [...scores.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, limit)
+        .map(([id]) => id);
+      const rows = new Map((await this.fullRows(inArray(t.id, ids))).map((r) => [r.id, r]));
+      return ids.flatMap((id) => {
+        const row = rows.get(id);
+        return row ? [{ ...row, score: scores.get(id) ?? 0, matchedBy: 'hybrid' as const }] : [];
+      });
+    } catch (err) {
+      this.options.onWarning?.(`embedding search failed, using full-text search alone: ${(err as Error).message}`);
+      return text;
+    }
+  }
+
+  /**
+   * Embeds entries that have no vector for the current model. A no-op without an embedder; never throws (search
+   * keeps working on full-text search), but says why through `onWarning`.
+   */
+  async indexEmbeddings(): Promise<number> {
+    const embedder = this.options.embedder;
+    if (!embedder) return 0;
+    try {
+      if (!(await this.vectorsReady())) return 0;
+      const missing = await this.database.query<{ id: string; text: string }>(
+        `SELECT w.id, w.name || E'\n' || w.description || E'\n' || w.search_text AS text FROM knowledge_workflows w
+          LEFT JOIN knowledge_embeddings e ON e.entry_id = w.id AND e.model = $1
+          WHERE e.entry_id IS NULL ORDER BY w.id`,
+        [embedder.model],
+      );
+      for (let i = 0; i < missing.length; i += 32) {
+        const batch = missing.slice(i, i + 32);
+        const vectors = await embedder.embed(batch.map((b) => b.text));
+        for (const [j, row] of batch.entries()) {
+          await this.database.query(
+            `INSERT INTO knowledge_embeddings (entry_id, model, embedding) VALUES ($1, $2, $3::vector)
+             ON CONFLICT (entry_id) DO UPDATE SET model = excluded.model, embedding = excluded.embedding`,
+            [row.id, embedder.model, toVector(vectors[j] ?? [])],
+          );
+        }
+      }
+      return missing.length;
+    } catch (err) {
+      this.options.onWarning?.(`could not embed knowledge-base entries: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
+  /**
+   * pgvector is created on demand, only when an embedder is configured, and its table is not part of the
+   * migrations: a PostgreSQL server without pgvector keeps working, on full-text search.
+   */
+  private async vectorsReady(): Promise<boolean> {
+    if (this.vectorState !== 'unknown') return this.vectorState === 'ready';
+    try {
+      await this.database.exec(`CREATE EXTENSION IF NOT EXISTS vector;
+        CREATE TABLE IF NOT EXISTS knowledge_embeddings (
+          entry_id text PRIMARY KEY REFERENCES knowledge_workflows(id) ON DELETE CASCADE,
+          model text NOT NULL,
+          embedding vector NOT NULL
+        );`);
+      this.vectorState = 'ready';
+    } catch (err) {
+      this.vectorState = 'unavailable';
+      this.options.onWarning?.(
+        `pgvector is not available in this database (${(err as Error).message}); the knowledge base uses full-text search alone. Install the pgvector extension on the PostgreSQL server to rank by meaning too.`,
+      );
+    }
+    return this.vectorState === 'ready';
+  }
+
+  private async textSearch(
     query: string,
     options: { limit?: number | undefined; mode?: KnowledgeMode | undefined } = {},
   ): Promise<SearchHit[]> {
@@ -288,7 +407,18 @@ export class KnowledgeBase {
   }
 
   /** Loads the shipped examples; fast and changes nothing when they are already there. See `seedBuiltins`. */
-  seedBuiltins(dir?: string): Promise<SeedReport> {
-    return seedBuiltins(this, this.database, dir);
+  async seedBuiltins(dir?: string): Promise<SeedReport> {
+    this.seeding = true;
+    try {
+      return await seedBuiltins(this, this.database, dir);
+    } finally {
+      this.seeding = false;
+      await this.indexEmbeddings();
+    }
   }
+}
+
+/** pgvector's text form of a vector. */
+function toVector(v: number[]): string {
+  return `[${v.join(',')}]`;
 }
