@@ -24,7 +24,6 @@ import { version } from './version.ts';
 import { createWorkflowExecutor, KnowledgeBase } from './workflowgen/index.ts';
 import { MAX_DSL_BODY_BYTES, workflowRoutes } from './workflowgen/routes.ts';
 
-/** Every run kind Orbit knows. A capability adds its executor here. */
 /** The workflow knowledge base, ranking by meaning too when an embedding model is configured. */
 export function knowledgeBase(config: Config, database: Database, logger?: Logger): KnowledgeBase {
   return new KnowledgeBase(database, {
@@ -33,6 +32,7 @@ export function knowledgeBase(config: Config, database: Database, logger?: Logge
   });
 }
 
+/** Every run kind Orbit knows. A capability adds its executor here. */
 export function createRegistry(config: Config, database: Database): ExecutorRegistry {
   const registry = new ExecutorRegistry();
   registry.register(demoExecutor);

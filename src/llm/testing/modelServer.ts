@@ -61,7 +61,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path.endsWith('/embeddings')) {
-      const body = JSON.parse(await readBody(req)) as { model?: string; input?: string | string[] };
+      let body: { model?: string; input?: string | string[] };
+      try {
+        body = JSON.parse(await readBody(req)) as typeof body;
+      } catch {
+        sendError(res, 'openai', 400, 'request body is not JSON');
+        return;
+      }
       const inputs = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
       requests.push({
         protocol: 'openai',

@@ -111,10 +111,6 @@ function checkLimit(limit: number): number {
   return limit;
 }
 
-/**
- * Example workflows the generator learns from: the shipped ones and users' own, searchable with PostgreSQL full-text
- * search (the same SQL on PGlite and PostgreSQL). Every entry is a DSL that passed the validator.
- */
 /** Turns texts into vectors (the LLM layer's embedder fits). */
 export interface KnowledgeEmbedder {
   readonly model: string;
@@ -131,6 +127,10 @@ export interface KnowledgeBaseOptions {
 /** Reciprocal-rank-fusion constant: how much the top ranks dominate (60 is the usual choice). */
 const RRF_K = 60;
 
+/**
+ * Example workflows the generator learns from: the shipped ones and users' own, searchable with PostgreSQL full-text
+ * search (the same SQL on PGlite and PostgreSQL). Every entry is a DSL that passed the validator.
+ */
 export class KnowledgeBase {
   private vectorState: 'unknown' | 'ready' | 'unavailable' = 'unknown';
   /** While seeding, entries are embedded once at the end in batches, not one by one as they are added. */
