@@ -44,7 +44,8 @@ function snippet(f: ReportFinding, lines: string[] | undefined, context: number)
     const hit = n >= f.startLine && n <= lastFlagged ? ' class="hit"' : '';
     rows.push(`<span${hit}><i>${n}</i>${escapeHtml(text)}</span>`);
   }
-  return `<pre class="code">${rows.join('\n')}</pre>`;
+  // Each line is a block span; newlines between them would double the spacing inside <pre>.
+  return `<pre class="code">${rows.join('')}</pre>`;
 }
 
 function fileReader(readFile: ReadRepoFile | undefined): (rel: string) => string[] | undefined {
@@ -117,6 +118,12 @@ export function renderHtmlReport(input: ReportInput, options: HtmlOptions = {}):
   const findings = listFindings(input.sarif);
   const shown = findings.slice(0, maxFindings);
 
+  const subtitle = [
+    summary.analysisId ? `Analysis ${summary.analysisId}` : '',
+    summary.startedAt ? `started ${summary.startedAt}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const cards = [
     `<div class="card"><b>${summary.totalFindings}</b>findings</div>`,
     ...SEVERITIES.map((s) => `<div class="card"><b class="${s}">${summary.bySeverity[s]}</b>${s}</div>`),
@@ -179,7 +186,7 @@ export function renderHtmlReport(input: ReportInput, options: HtmlOptions = {}):
 </head>
 <body>
 <header><h1>${escapeHtml(title)}</h1>
-<p class="muted">${summary.analysisId ? `Analysis ${escapeHtml(summary.analysisId)} · ` : ''}${summary.startedAt ? `started ${escapeHtml(summary.startedAt)}` : ''}</p>
+<p class="muted">${escapeHtml(subtitle)}</p>
 <div class="cards">${cards}</div></header>
 <main>
 ${notRun}
