@@ -93,6 +93,17 @@ describe('Markdown report', () => {
     expect(md).not.toContain('<script>');
   });
 
+  it('keeps a help link with parentheses inside its Markdown link', () => {
+    const paren: ToolRunResult = {
+      tool: 'p',
+      status: 'succeeded',
+      durationMs: 1,
+      notices: [],
+      findings: [{ ruleId: 'r', level: 'note', message: 'm', helpUri: 'https://example.org/wiki/Rule_(x)' }],
+    };
+    expect(renderMarkdownReport(sampleInput([paren]))).toContain('[r](https://example.org/wiki/Rule_%28x%29)');
+  });
+
   it('stays under 65,000 characters and says how many findings it left out', () => {
     const results = [manyFindings(3_000)];
     const md = renderMarkdownReport(sampleInput(results), { maxFindings: 3_000 });

@@ -106,7 +106,12 @@ export function summarize(
     if (f.file !== undefined) byFile[f.file] = (byFile[f.file] ?? 0) + 1;
   }
   const tools: ToolSummary[] = results.map((r, i) => {
-    const run = sarif.runs[i];
+    // buildSarifLog keeps the runner's order; fall back to the name for a log assembled some other way.
+    const byIndex = sarif.runs[i];
+    const run =
+      byIndex?.tool.driver.name === r.tool.trim()
+        ? byIndex
+        : sarif.runs.find((x) => x.tool.driver.name === r.tool.trim());
     const repairs = run?.invocations?.[0]?.properties?.['orbit/repairs'];
     const tool: ToolSummary = {
       tool: r.tool,
@@ -143,7 +148,9 @@ export function safeLink(uri: string | undefined): string | undefined {
   if (!uri) return undefined;
   try {
     const url = new URL(uri);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+    // Parentheses would end a Markdown link early.
+    const web = url.protocol === 'https:' || url.protocol === 'http:';
+    return web ? url.href.replace(/\(/g, '%28').replace(/\)/g, '%29') : undefined;
   } catch {
     return undefined;
   }
