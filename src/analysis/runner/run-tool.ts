@@ -41,6 +41,7 @@ const CD_THEN_EXEC = 'cd "$1" && shift && exec "$@"';
  */
 export async function runTool(input: RunToolInput, executable: string): Promise<ToolRunResult> {
   const { tool, files, repoRoot, env } = input;
+  const timeoutMs = tool.timeoutMs ?? input.timeoutMs;
   const started = Date.now();
   const base = { tool: tool.name, informationUri: tool.informationUri };
   const version = await probeVersion(tool, executable).catch(() => undefined);
@@ -69,7 +70,7 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
       workspace: scratch,
       readOnly: [...new Set(readOnly)],
       env: { ...tool.env },
-      timeoutMs: input.timeoutMs,
+      timeoutMs,
       memoryBytes: tool.memoryBytes,
       maxOutputBytes: MAX_OUTPUT_BYTES,
       signal: input.signal,
@@ -80,7 +81,7 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
       return {
         ...done,
         status: 'timed_out',
-        reason: `killed at its time limit of ${Math.round(input.timeoutMs / 1000)} s`,
+        reason: `killed at its time limit of ${timeoutMs / 1000} s`,
         findings: [],
       };
     }

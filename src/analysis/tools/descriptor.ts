@@ -75,6 +75,8 @@ export interface ToolDescriptor {
   parse(output: ToolOutput): RawFinding[];
   /** Extra environment for the run (inside the sandbox nothing is inherited). */
   env?: Record<string, string>;
+  /** This tool's own time limit, over the analysis default (a slow tool may declare more). */
+  timeoutMs?: number;
   /** Runtimes that reserve large address ranges need more under the rlimit fallback. */
   memoryBytes?: number;
 }
