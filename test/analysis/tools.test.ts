@@ -49,6 +49,7 @@ describe.skipIf(need.skip)('real tools on the sample repositories', () => {
       mypy: 'succeeded',
       yamllint: 'succeeded',
       codespell: 'succeeded',
+      gitleaks: 'succeeded',
       eslint: 'not_applicable',
       shellcheck: 'not_applicable',
     });
@@ -100,6 +101,13 @@ describe.skipIf(need.skip)('real tools on the sample repositories', () => {
       'yamllint/document-start .github-ci.yml:1',
       'yamllint/indentation .github-ci.yml:5',
     ]);
+  });
+
+  it('gitleaks finds the planted key (redacted) and nothing in the other samples', () => {
+    const leaks = result('python-basic', 'gitleaks').findings;
+    expect(where(leaks)).toEqual(['generic-api-key deploy.env:2']);
+    expect(JSON.stringify(leaks)).not.toContain('Zx8f2Kq9');
+    expect(result('js-basic', 'gitleaks')).toMatchObject({ status: 'succeeded', findings: [] });
   });
 
   it('shellcheck checks the script found by its shebang as well as the .sh one', () => {

@@ -55,7 +55,9 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
       fs.writeFileSync(configFile, tool.defaultConfig.content);
       notices.push(`${tool.name}: the repository has no config of its own; Orbit's default config was used`);
     }
-    const argv = tool.argv({ files, repoRoot, scratchDir: scratch, ownConfig, configFile });
+    const ctx = { files, repoRoot, scratchDir: scratch, ownConfig, configFile };
+    tool.prepare?.(ctx);
+    const argv = tool.argv(ctx);
     const route = tool.install[0];
     const exeDir = path.dirname(executable);
     const readOnly = [

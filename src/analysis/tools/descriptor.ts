@@ -61,8 +61,17 @@ export interface ToolDescriptor {
   install: InstallRoute[];
   /** Absolute path of the executable, or undefined when it is not installed. */
   findExecutable(env: ToolEnvironment): string | undefined;
-  /** Arguments that print the version, and how to read it from stdout+stderr. */
-  version: { args: string[]; parse(output: string): string | undefined };
+  /**
+   * Arguments that print the version, and how to read it from stdout+stderr. `command` replaces the executable for
+   * binaries that do not know their own version (a `go install` build: `go version -m BINARY`).
+   */
+  version: {
+    args: string[];
+    parse(output: string): string | undefined;
+    command?: (executable: string) => { command: string; args: string[] };
+  };
+  /** Lays out what the tool needs in the scratch directory before it runs (e.g. the file set as a tree of links). */
+  prepare?(ctx: ArgvContext): void;
   /** The command line for machine-readable output over the whole file set at once. */
   argv(ctx: ArgvContext): string[];
   /** The repository's own config files the tool honours (relative to the repository root). */

@@ -4,6 +4,7 @@ import { codespell } from './codespell.ts';
 import type { ToolDescriptor } from './descriptor.ts';
 import { eslint } from './eslint.ts';
 import { flake8 } from './flake8.ts';
+import { gitleaks } from './gitleaks.ts';
 import { mypy } from './mypy.ts';
 import { prettier } from './prettier.ts';
 import { pylint } from './pylint.ts';
@@ -28,6 +29,7 @@ export const TOOLS: readonly ToolDescriptor[] = [
   shellcheck,
   yamllint,
   codespell,
+  gitleaks,
 ];
 
 export type AnalysisMode = 'quick' | 'standard' | 'deep';
@@ -35,7 +37,19 @@ export type AnalysisMode = 'quick' | 'standard' | 'deep';
 /** Named tool sets: quick = fast linters; standard adds formatters, security and types; deep runs everything. */
 export const MODES: Record<AnalysisMode, readonly string[]> = {
   quick: ['ruff', 'eslint', 'shellcheck', 'yamllint'],
-  standard: ['ruff', 'flake8', 'black', 'bandit', 'mypy', 'eslint', 'prettier', 'shellcheck', 'yamllint', 'codespell'],
+  standard: [
+    'ruff',
+    'flake8',
+    'black',
+    'bandit',
+    'mypy',
+    'eslint',
+    'prettier',
+    'shellcheck',
+    'yamllint',
+    'codespell',
+    'gitleaks',
+  ],
   deep: TOOLS.map((t) => t.name),
 };
 

@@ -112,6 +112,12 @@ describe('parsers on recorded real output', () => {
     ]);
   });
 
+  it('gitleaks: the planted key, located through the link farm back in the repository, never the secret', () => {
+    const findings = parseFixture('gitleaks');
+    expect(at(findings)).toEqual(['generic-api-key deploy.env:2:2 error']);
+    expect(JSON.stringify(findings)).not.toContain('Zx8f2Kq9');
+  });
+
   it('prettier: one finding per file it would reformat', () => {
     expect(at(parseFixture('prettier'))).toEqual(['prettier/format src/format.js:-:- note']);
   });
@@ -142,7 +148,7 @@ describe('parsers refuse what is not a report', () => {
   });
 
   it('a JSON tool with no output at all did not produce a report', () => {
-    for (const name of ['ruff', 'pylint', 'bandit', 'shellcheck', 'eslint']) {
+    for (const name of ['ruff', 'pylint', 'bandit', 'shellcheck', 'eslint', 'gitleaks']) {
       expect(() => findTool(name)?.parse({ stdout: '', stderr: '', exitCode: 0, repoRoot: '/r', files: [] })).toThrow(
         /printed no report/,
       );
