@@ -50,6 +50,7 @@ describe.skipIf(need.skip)('real tools on the sample repositories', () => {
       yamllint: 'succeeded',
       codespell: 'succeeded',
       gitleaks: 'succeeded',
+      semgrep: 'succeeded',
       eslint: 'not_applicable',
       shellcheck: 'not_applicable',
     });
@@ -101,6 +102,15 @@ describe.skipIf(need.skip)('real tools on the sample repositories', () => {
       'yamllint/document-start .github-ci.yml:1',
       'yamllint/indentation .github-ci.yml:5',
     ]);
+  });
+
+  it("semgrep runs offline with Orbit's shipped rules on Python and JavaScript", () => {
+    expect(where(result('python-basic', 'semgrep').findings)).toEqual([
+      'orbit.python.subprocess-shell-true app.py:9',
+      'orbit.python.pickle-loads app.py:14',
+    ]);
+    expect(where(result('js-basic', 'semgrep').findings)).toEqual(['orbit.js.eval src/index.js:11']);
+    expect(result('shell-basic', 'semgrep').status).toBe('not_applicable');
   });
 
   it('gitleaks finds the planted key (redacted) and nothing in the other samples', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { variables } from '../../platform/config.ts';
-import type { InstallRoute, ToolEnvironment } from '../tools/descriptor.ts';
+import { type InstallRoute, type ToolEnvironment, venvOf } from '../tools/descriptor.ts';
 
 /** Orbit's install root (where package.json and node_modules are). */
 export const ORBIT_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
@@ -33,9 +33,10 @@ function outsideUsr(p: string): boolean {
 export function runtimePaths(route: InstallRoute, env: ToolEnvironment): string[] {
   switch (route.kind) {
     case 'pip': {
-      const paths = [env.venvDir];
+      const venv = venvOf(route, env);
+      const paths = [venv];
       try {
-        const python = fs.realpathSync(path.join(env.venvDir, 'bin', 'python3'));
+        const python = fs.realpathSync(path.join(venv, 'bin', 'python3'));
         const prefix = path.dirname(path.dirname(python));
         if (outsideUsr(prefix)) paths.push(prefix);
       } catch {}

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ValidationError } from '../../platform/errors.ts';
-import { type InstallRoute, installCommand, type ToolDescriptor, type ToolEnvironment } from '../tools/descriptor.ts';
+import {
+  type InstallRoute,
+  installCommand,
+  type ToolDescriptor,
+  type ToolEnvironment,
+  venvOf,
+} from '../tools/descriptor.ts';
 import { findTool, TOOLS } from '../tools/index.ts';
 import { toolEnvironment } from './environment.ts';
 import { toolState } from './status.ts';
@@ -13,6 +19,11 @@ const run = promisify(execFile);
 
 /** Exact versions of the tools' Python dependencies too, so every machine gets the same venv. */
 export const PYTHON_CONSTRAINTS = fileURLToPath(new URL('./python-constraints.txt', import.meta.url));
+
+/** The constraints of an isolated venv: `<venv>-constraints.txt` beside the shared one. */
+function constraintsOf(venv: string | undefined): string {
+  return venv ? fileURLToPath(new URL(`./${venv}-constraints.txt`, import.meta.url)) : PYTHON_CONSTRAINTS;
+}
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
@@ -64,25 +75,36 @@ function basePython(): string {
   return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
-async function ensureVenv(env: ToolEnvironment): Promise<void> {
-  if (fs.existsSync(path.join(env.venvDir, 'bin', 'pip'))) return;
-  fs.mkdirSync(env.toolsDir, { recursive: true });
-  await exec(basePython(), ['-m', 'venv', env.venvDir]);
+async function ensureVenv(venv: string): Promise<void> {
+  if (fs.existsSync(path.join(venv, 'bin', 'pip'))) return;
+  fs.mkdirSync(path.dirname(venv), { recursive: true });
+  await exec(basePython(), ['-m', 'venv', venv]);
+}
+
+async function pipInstall(routes: InstallRoute[], env: ToolEnvironment): Promise<void> {
+  const byVenv = new Map<string | undefined, string[]>();
+  for (const r of routes) {
+    if (r.kind !== 'pip') continue;
+    byVenv.set(r.venv, [...(byVenv.get(r.venv) ?? []), `${r.package}==${r.version}`]);
+  }
+  for (const [name, specs] of byVenv) {
+    const venv = venvOf({ venv: name }, env);
+    await ensureVenv(venv);
+    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '-c', constraintsOf(name), ...specs]);
+  }
 }
 
 /** One installer call per route kind: pip and npm take every package at once. */
 async function installRoute(kind: InstallRoute['kind'], routes: InstallRoute[], env: ToolEnvironment): Promise<void> {
-  const specs = routes.map((r) =>
-    r.kind === 'pip' || r.kind === 'npm' ? `${r.package}${r.kind === 'pip' ? '==' : '@'}${r.version}` : '',
-  );
   switch (kind) {
     case 'pip':
-      await ensureVenv(env);
-      await exec(path.join(env.venvDir, 'bin', 'pip'), ['install', '--quiet', '-c', PYTHON_CONSTRAINTS, ...specs]);
+      await pipInstall(routes, env);
       return;
-    case 'npm':
+    case 'npm': {
+      const specs = routes.flatMap((r) => (r.kind === 'npm' ? [`${r.package}@${r.version}`] : []));
       await exec('npm', ['install', '--no-save', '--save-exact', ...specs], { cwd: env.orbitRoot });
       return;
+    }
     case 'apt': {
       const packages = routes.flatMap((r) => (r.kind === 'apt' ? [r.package] : []));
       if (process.getuid?.() !== 0) {

@@ -23,7 +23,10 @@ export interface ToolState {
 /** Runs a tool's version probe (our own installed binary, so outside the sandbox, with a short limit). */
 export async function probeVersion(tool: ToolDescriptor, executable: string): Promise<string | undefined> {
   const probe = tool.version.command?.(executable) ?? { command: executable, args: tool.version.args };
-  const { stdout, stderr } = await run(probe.command, probe.args, { timeout: 15_000 });
+  const { stdout, stderr } = await run(probe.command, probe.args, {
+    timeout: 15_000,
+    env: { ...process.env, ...tool.env },
+  });
   return tool.version.parse(`${stdout}\n${stderr}`);
 }
 

@@ -16,7 +16,8 @@ export interface ToolEnvironment {
 
 /** One way to install a tool, with the exact command a person (or `orbit tools install`) runs. */
 export type InstallRoute =
-  | { kind: 'pip'; package: string; version: string }
+  /** `venv` names an isolated venv (`$ORBIT_HOME/tools/venvs/NAME`) for a tool whose pins clash with the others'. */
+  | { kind: 'pip'; package: string; version: string; venv?: string }
   | { kind: 'npm'; package: string; version: string }
   | { kind: 'apt'; package: string }
   | { kind: 'go'; module: string; version: string };
@@ -90,11 +91,16 @@ export interface ToolDescriptor {
   memoryBytes?: number;
 }
 
+/** The virtual environment a pip route installs into. */
+export function venvOf(route: { venv?: string }, env: ToolEnvironment): string {
+  return route.venv ? `${env.toolsDir}/venvs/${route.venv}` : env.venvDir;
+}
+
 /** The command that installs a route, exactly as a person would type it. */
 export function installCommand(route: InstallRoute, env: ToolEnvironment): string {
   switch (route.kind) {
     case 'pip':
-      return `${env.venvDir}/bin/pip install ${route.package}==${route.version}`;
+      return `${venvOf(route, env)}/bin/pip install ${route.package}==${route.version}`;
     case 'npm':
       return `npm install --save-exact --save-dev ${route.package}@${route.version}`;
     case 'apt':

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ToolEnvironment } from './descriptor.ts';
+import { type ToolEnvironment, venvOf } from './descriptor.ts';
 
 function executable(file: string): string | undefined {
   try {
@@ -11,9 +11,9 @@ function executable(file: string): string | undefined {
   }
 }
 
-/** A console script of the managed Python venv. */
-export function inVenv(name: string): (env: ToolEnvironment) => string | undefined {
-  return (env) => executable(path.join(env.venvDir, 'bin', name));
+/** A console script of the managed Python venv (or of the isolated venv `venv`). */
+export function inVenv(name: string, venv?: string): (env: ToolEnvironment) => string | undefined {
+  return (env) => executable(path.join(venvOf({ venv }, env), 'bin', name));
 }
 
 /** A bin of Orbit's own node_modules (installed with the exact versions of the lock file). */

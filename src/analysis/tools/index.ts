@@ -9,6 +9,7 @@ import { mypy } from './mypy.ts';
 import { prettier } from './prettier.ts';
 import { pylint } from './pylint.ts';
 import { ruff } from './ruff.ts';
+import { semgrep } from './semgrep.ts';
 import { shellcheck } from './shellcheck.ts';
 import { yamllint } from './yamllint.ts';
 
@@ -29,6 +30,7 @@ export const TOOLS: readonly ToolDescriptor[] = [
   shellcheck,
   yamllint,
   codespell,
+  semgrep,
   gitleaks,
 ];
 

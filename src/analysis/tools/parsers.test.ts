@@ -118,6 +118,15 @@ describe('parsers on recorded real output', () => {
     expect(JSON.stringify(findings)).not.toContain('Zx8f2Kq9');
   });
 
+  it("semgrep: Orbit's rule ids without the rules directory's prefix, CWE tags", () => {
+    const findings = parseFixture('semgrep');
+    expect(at(findings)).toEqual([
+      'orbit.python.subprocess-shell-true app.py:9:12 error',
+      'orbit.python.pickle-loads app.py:14:12 warning',
+    ]);
+    expect(findings[0]?.tags).toEqual(['external/cwe/cwe-78']);
+  });
+
   it('prettier: one finding per file it would reformat', () => {
     expect(at(parseFixture('prettier'))).toEqual(['prettier/format src/format.js:-:- note']);
   });
@@ -148,7 +157,7 @@ describe('parsers refuse what is not a report', () => {
   });
 
   it('a JSON tool with no output at all did not produce a report', () => {
-    for (const name of ['ruff', 'pylint', 'bandit', 'shellcheck', 'eslint', 'gitleaks']) {
+    for (const name of ['ruff', 'pylint', 'bandit', 'shellcheck', 'eslint', 'gitleaks', 'semgrep']) {
       expect(() => findTool(name)?.parse({ stdout: '', stderr: '', exitCode: 0, repoRoot: '/r', files: [] })).toThrow(
         /printed no report/,
       );
