@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalysisOutcome,
   analyzeRepository,
+  chunkFiles,
   discoverFiles,
   type ToolProgress,
 } from '../../src/analysis/runner/index.ts';
@@ -231,6 +232,35 @@ describe.skipIf(need.skip)("a repository without the tool's own config", () => {
       'no-eval a.js:2',
     ]);
     expect(eslint.notices).toEqual([expect.stringContaining("Orbit's default config was used")]);
+  });
+});
+
+describe('file lists longer than the OS allows', () => {
+  it('are split into batches whose arguments fit, and every file is still checked once', () => {
+    expect(chunkFiles(['aaaa', 'bbbb', 'cc', 'd'], 10)).toEqual([
+      ['aaaa', 'bbbb'],
+      ['cc', 'd'],
+    ]);
+    expect(chunkFiles(['a-very-long-name'], 4)).toEqual([['a-very-long-name']]);
+    expect(chunkFiles([], 4)).toEqual([]);
+  });
+
+  it.skipIf(need.skip)('a tool run in batches reports the findings of all of them', async () => {
+    script('lister2', 'printf "%s\\n" "$@"');
+    const lister2 = fake('lister2', {
+      parse: ({ stdout }) => lines(stdout).map((file) => ({ ruleId: 'seen', level: 'note', message: 'given', file })),
+    });
+    const r = await analyzeRepository({
+      repoRoot: repo,
+      tools: ['lister2'],
+      registry: [lister2],
+      maxArgvBytes: 10,
+      maxFileBytes: 1000,
+    });
+    const result = r.results[0] as ToolRunResult;
+    expect(result.status).toBe('succeeded');
+    expect(result.findings.map((f) => f.file).sort()).toEqual(['alias.py', 'pkg/main.py']);
+    expect(result.notices).toEqual(['lister2: 2 files run in 2 batches']);
   });
 });
 

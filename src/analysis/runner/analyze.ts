@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
   /** Per tool; default 5 minutes. */
   timeoutMs?: number;
   maxFileBytes?: number;
+  /** Bytes of file arguments per tool run; a longer list is split into batches. */
+  maxArgvBytes?: number;
   onProgress?: (event: ToolProgress) => void;
   signal?: AbortSignal;
 }
@@ -112,7 +114,10 @@ export async function analyzeRepository(options: AnalyzeOptions): Promise<Analys
       if (!executable) result = notInstalled(tool, env);
       else {
         options.onProgress?.({ tool: tool.name, phase: 'started', files: files.length });
-        result = await runTool({ tool, files, repoRoot, env, timeoutMs, signal: options.signal }, executable).catch(
+        result = await runTool(
+          { tool, files, repoRoot, env, timeoutMs, maxArgvBytes: options.maxArgvBytes, signal: options.signal },
+          executable,
+        ).catch(
           (err: Error): ToolRunResult => ({
             tool: tool.name,
             informationUri: tool.informationUri,

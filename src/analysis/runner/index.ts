@@ -12,4 +12,4 @@ export {
   discoverFiles,
   type SkippedFile,
 } from './discover.ts';
-export { DEFAULT_TOOL_TIMEOUT_MS, notInstalled, runTool } from './run-tool.ts';
+export { chunkFiles, DEFAULT_TOOL_TIMEOUT_MS, MAX_ARGV_BYTES, notInstalled, runTool } from './run-tool.ts';

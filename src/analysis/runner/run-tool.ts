@@ -20,6 +20,8 @@ export interface RunToolInput {
   repoRoot: string;
   env: ToolEnvironment;
   timeoutMs: number;
+  /** Bytes of file arguments per run (default MAX_ARGV_BYTES). */
+  maxArgvBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -35,18 +37,40 @@ function isUnderUsr(p: string): boolean {
 /** Starts the tool from the repository (its configs are found from the CWD) though the sandbox's CWD is scratch. */
 const CD_THEN_EXEC = 'cd "$1" && shift && exec "$@"';
 
-/**
- * Runs one installed tool over its files inside the sandbox (no network, the repository read-only, a scratch
- * workspace) and turns what happened into a ToolRunResult. Pass/fail comes from the parsed report.
- */
-export async function runTool(input: RunToolInput, executable: string): Promise<ToolRunResult> {
-  const { tool, files, repoRoot, env } = input;
-  const timeoutMs = tool.timeoutMs ?? input.timeoutMs;
-  const started = Date.now();
-  const base = { tool: tool.name, informationUri: tool.informationUri };
-  const version = await probeVersion(tool, executable).catch(() => undefined);
+/** Bytes of file arguments per run, well below Linux's ~2 MiB for argv and environment together. */
+export const MAX_ARGV_BYTES = 512 * 1024;
+
+/** Splits a file list into runs whose arguments fit the OS limit; almost always a single chunk. */
+export function chunkFiles(files: readonly string[], maxBytes = MAX_ARGV_BYTES): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const size = Buffer.byteLength(file) + 1;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+type ChunkOutcome = Pick<ToolRunResult, 'status' | 'reason' | 'findings'>;
+
+/** One sandboxed run of the tool over one chunk of files, in a fresh scratch workspace. */
+async function runChunk(
+  input: RunToolInput,
+  executable: string,
+  files: string[],
+  timeoutMs: number,
+  notices: string[],
+): Promise<ChunkOutcome> {
+  const { tool, repoRoot, env } = input;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `orbit-${tool.name}-`));
-  const notices: string[] = [];
   try {
     const ownConfig = tool.ownConfigFiles.find((f) => fs.existsSync(path.join(repoRoot, f)));
     let configFile: string | undefined;
@@ -59,11 +83,10 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
     tool.prepare?.(ctx);
     const argv = tool.argv(ctx);
     const route = tool.install[0];
-    const exeDir = path.dirname(executable);
     const readOnly = [
       repoRoot,
       ...(route ? runtimePaths(route, env) : []),
-      ...(isUnderUsr(executable) ? [] : [exeDir]),
+      ...(isUnderUsr(executable) ? [] : [path.dirname(executable)]),
     ].filter((p) => fs.existsSync(p));
     const r = await runSandboxed({
       command: '/bin/sh',
@@ -77,18 +100,12 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
       maxOutputBytes: MAX_OUTPUT_BYTES,
       signal: input.signal,
     });
-    const durationMs = Date.now() - started;
-    const done = { ...base, version, durationMs, notices };
     if (r.timedOut || r.killedReason === 'timeout') {
-      return {
-        ...done,
-        status: 'timed_out',
-        reason: `killed at its time limit of ${timeoutMs / 1000} s`,
-        findings: [],
-      };
+      const limit = (tool.timeoutMs ?? input.timeoutMs) / 1000;
+      return { status: 'timed_out', reason: `killed at its time limit of ${limit} s`, findings: [] };
     }
     if (r.killedReason) {
-      return { ...done, status: 'failed', reason: `stopped by the sandbox (${r.killedReason} limit)`, findings: [] };
+      return { status: 'failed', reason: `stopped by the sandbox (${r.killedReason} limit)`, findings: [] };
     }
     const exitCode = r.exitCode ?? -1;
     const exitText = r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit code ${exitCode}`;
@@ -99,11 +116,10 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
           `${tool.name}: ${exitText} is not one of its documented codes (${tool.findingExitCodes.join(', ')}), but its report was complete and was used`,
         );
       }
-      return { ...done, status: 'succeeded', findings };
+      return { status: 'succeeded', findings };
     } catch (err) {
       const stderr = tail(r.stderr);
       return {
-        ...done,
         status: 'failed',
         reason: `${exitText}; ${(err as Error).message}${stderr ? `; stderr: ${stderr}` : ''}`,
         findings: [],
@@ -112,6 +128,39 @@ export async function runTool(input: RunToolInput, executable: string): Promise<
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs one installed tool over its files inside the sandbox (no network, the repository read-only, a scratch
+ * workspace) and turns what happened into a ToolRunResult. Pass/fail comes from the parsed report. The whole
+ * file set goes in one run; only a list too long for the OS is split, and the time limit covers all the runs.
+ */
+export async function runTool(input: RunToolInput, executable: string): Promise<ToolRunResult> {
+  const { tool } = input;
+  const timeoutMs = tool.timeoutMs ?? input.timeoutMs;
+  const started = Date.now();
+  const version = await probeVersion(tool, executable).catch(() => undefined);
+  const notices: string[] = [];
+  const chunks = chunkFiles(input.files, input.maxArgvBytes);
+  if (chunks.length > 1) notices.push(`${tool.name}: ${input.files.length} files run in ${chunks.length} batches`);
+  const findings: ToolRunResult['findings'] = [];
+  let outcome: ChunkOutcome = { status: 'succeeded', findings: [] };
+  for (const chunk of chunks) {
+    const remaining = Math.max(1, timeoutMs - (Date.now() - started));
+    outcome = await runChunk(input, executable, chunk, remaining, notices);
+    if (outcome.status !== 'succeeded') break;
+    findings.push(...outcome.findings);
+  }
+  return {
+    tool: tool.name,
+    informationUri: tool.informationUri,
+    version,
+    status: outcome.status,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    durationMs: Date.now() - started,
+    findings: outcome.status === 'succeeded' ? findings : [],
+    notices: [...new Set(notices)],
+  };
 }
 
 /** The not_installed result, with the command that fixes it. */

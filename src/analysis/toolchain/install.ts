@@ -102,7 +102,7 @@ async function installRoute(kind: InstallRoute['kind'], routes: InstallRoute[], 
       return;
     case 'npm': {
       const specs = routes.flatMap((r) => (r.kind === 'npm' ? [`${r.package}@${r.version}`] : []));
-      await exec('npm', ['install', '--no-save', '--save-exact', ...specs], { cwd: env.orbitRoot });
+      await exec('npm', ['--prefix', env.orbitRoot, 'install', '--no-save', ...specs]);
       return;
     }
     case 'apt': {

@@ -102,7 +102,7 @@ export function installCommand(route: InstallRoute, env: ToolEnvironment): strin
     case 'pip':
       return `${venvOf(route, env)}/bin/pip install ${route.package}==${route.version}`;
     case 'npm':
-      return `npm install --save-exact --save-dev ${route.package}@${route.version}`;
+      return `npm --prefix ${env.orbitRoot} install --no-save ${route.package}@${route.version}`;
     case 'apt':
       return `apt-get install -y ${route.package}`;
     case 'go':
