@@ -264,6 +264,16 @@ describe('file lists longer than the OS allows', () => {
   });
 });
 
+describe.skipIf(need.skip)('concurrent analyses of one repository', () => {
+  it('share nothing: each run gets its own scratch workspace and the same findings', async () => {
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => analyzeRepository({ repoRoot: repo, tools: ['ruff', 'shellcheck'], maxFileBytes: 1000 })),
+    );
+    const shapes = runs.map((r) => r.results.map((t) => `${t.tool}:${t.status}:${t.findings.length}`).join(' '));
+    expect(shapes).toEqual(Array(3).fill('ruff:succeeded:2 shellcheck:succeeded:1'));
+  });
+});
+
 describe('bad input', () => {
   it('refuses unknown tools and missing repositories with precise errors', async () => {
     await expect(analyzeRepository({ repoRoot: repo, tools: ['ruff', 'nope'] })).rejects.toThrow(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AnalysisOutcome, analyzeRepository } from '../../src/analysis/runner/index.ts';
+import { buildSarifLog, validateSarif } from '../../src/analysis/sarif/index.ts';
 import type { RawFinding, ToolRunResult } from '../../src/analysis/sarif/types.ts';
 import { toolEnvironment } from '../../src/analysis/toolchain/index.ts';
 import { TOOLS } from '../../src/analysis/tools/index.ts';
@@ -128,6 +129,17 @@ describe.skipIf(need.skip)('real tools on the sample repositories', () => {
       'SC2164 deploy.sh:11',
       'SC3014 cleanup:4',
     ]);
+  });
+
+  it('the real findings of every tool, on every sample, make a SARIF log that validates with nothing repaired', () => {
+    for (const o of Object.values(outcomes)) {
+      const log = buildSarifLog(o.results, { repoRoot: o.repoRoot });
+      expect(validateSarif(log).errors).toEqual([]);
+      const repairs = log.runs.map((r) => r.invocations?.[0]?.properties?.['orbit/repairs']);
+      expect(repairs.every((n) => n === 0)).toBe(true);
+      const count = (o.results as ToolRunResult[]).reduce((n, r) => n + r.findings.length, 0);
+      expect(log.runs.reduce((n, r) => n + (r.results?.length ?? 0), 0)).toBe(count);
+    }
   });
 
   it("eslint uses the repository's own config; prettier reports the unformatted file only", () => {
