@@ -1,22 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { variables } from '../../platform/config.ts';
 import { type InstallRoute, type ToolEnvironment, venvOf } from '../tools/descriptor.ts';
-
-/** Orbit's install root (where package.json and node_modules are). */
-export const ORBIT_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 
 const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
 
 /** The managed tool locations under `$ORBIT_HOME/tools` (or `home` when given). */
-export function toolEnvironment(options: { home?: string; orbitRoot?: string } = {}): ToolEnvironment {
+export function toolEnvironment(options: { home?: string } = {}): ToolEnvironment {
   const home = options.home ?? variables.home.parse(process.env.ORBIT_HOME, process.env);
   const toolsDir = path.join(home, 'tools');
   return {
     toolsDir,
     venvDir: path.join(toolsDir, 'venv'),
-    orbitRoot: options.orbitRoot ?? ORBIT_ROOT,
+    nodeDir: path.join(toolsDir, 'node'),
     goBinDir: path.join(toolsDir, 'go', 'bin'),
     systemPath: SYSTEM_PATH,
   };
@@ -43,7 +39,7 @@ export function runtimePaths(route: InstallRoute, env: ToolEnvironment): string[
       return paths;
     }
     case 'npm': {
-      const paths = [path.join(env.orbitRoot, 'node_modules')];
+      const paths = [env.nodeDir];
       const nodePrefix = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
       if (outsideUsr(nodePrefix)) paths.push(nodePrefix);
       return paths;

@@ -1,4 +1,4 @@
-export { ORBIT_ROOT, runtimePaths, toolEnvironment } from './environment.ts';
+export { runtimePaths, toolEnvironment } from './environment.ts';
 export {
   type InstallOptions,
   type InstallPhase,

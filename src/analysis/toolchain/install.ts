@@ -102,7 +102,9 @@ async function installRoute(kind: InstallRoute['kind'], routes: InstallRoute[], 
       return;
     case 'npm': {
       const specs = routes.flatMap((r) => (r.kind === 'npm' ? [`${r.package}@${r.version}`] : []));
-      await exec('npm', ['--prefix', env.orbitRoot, 'install', '--no-save', ...specs]);
+      // A prefix of its own: installing never touches Orbit's package.json or node_modules.
+      fs.mkdirSync(env.nodeDir, { recursive: true });
+      await exec('npm', ['install', '--prefix', env.nodeDir, '--save-exact', '--no-audit', '--no-fund', ...specs]);
       return;
     }
     case 'apt': {

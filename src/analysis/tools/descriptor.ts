@@ -6,8 +6,8 @@ export interface ToolEnvironment {
   toolsDir: string;
   /** The managed Python virtual environment (`$ORBIT_HOME/tools/venv`). */
   venvDir: string;
-  /** Orbit's own install root: `node_modules/.bin` holds the npm tools. */
-  orbitRoot: string;
+  /** The npm prefix of the Node tools (`$ORBIT_HOME/tools/node`): `node_modules/.bin` holds them. */
+  nodeDir: string;
   /** Where `go install` puts binaries for Orbit (`$ORBIT_HOME/tools/go/bin`). */
   goBinDir: string;
   /** Directories searched for system (apt) tools. */
@@ -102,7 +102,7 @@ export function installCommand(route: InstallRoute, env: ToolEnvironment): strin
     case 'pip':
       return `${venvOf(route, env)}/bin/pip install ${route.package}==${route.version}`;
     case 'npm':
-      return `npm --prefix ${env.orbitRoot} install --no-save ${route.package}@${route.version}`;
+      return `npm install --prefix ${env.nodeDir} --save-exact ${route.package}@${route.version}`;
     case 'apt':
       return `apt-get install -y ${route.package}`;
     case 'go':

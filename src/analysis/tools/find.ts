@@ -16,9 +16,9 @@ export function inVenv(name: string, venv?: string): (env: ToolEnvironment) => s
   return (env) => executable(path.join(venvOf({ venv }, env), 'bin', name));
 }
 
-/** A bin of Orbit's own node_modules (installed with the exact versions of the lock file). */
+/** A bin of the managed npm prefix, `$ORBIT_HOME/tools/node` (Orbit's own dependencies stay untouched). */
 export function inNodeModules(name: string): (env: ToolEnvironment) => string | undefined {
-  return (env) => executable(path.join(env.orbitRoot, 'node_modules', '.bin', name));
+  return (env) => executable(path.join(env.nodeDir, 'node_modules', '.bin', name));
 }
 
 /** A system program (apt). */

@@ -7,7 +7,7 @@ function route(r: InstallRoute | undefined): string {
     case 'pip':
       return `pip \`${r.package}==${r.version}\` (managed venv)`;
     case 'npm':
-      return `npm \`${r.package}@${r.version}\` (Orbit's devDependencies)`;
+      return `npm \`${r.package}@${r.version}\` (managed prefix)`;
     case 'apt':
       return `apt \`${r.package}\``;
     case 'go':
