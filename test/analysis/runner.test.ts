@@ -122,7 +122,7 @@ describe.skipIf(need.skip)('the runner, with real and fake tools in parallel', (
     script('crasher', "echo 'Segmentation fault (core dumped) at 0xdeadbeef' >&2\necho '%%% <<garbage' \nexit 2");
     script('hanger', '[ "$1" = --version ] && exec echo 1.0.0\nsleep 600');
     // Prints the files it was given, after trying to write into the repository it runs in.
-    script('lister', 'touch written-by-tool 2>/dev/null\nprintf "%s\\n" "$@"');
+    script('lister', '[ "$1" = --version ] && exec echo 1.0.0\ntouch written-by-tool 2>/dev/null\nprintf "%s\\n" "$@"');
     const listParse: ToolDescriptor['parse'] = ({ stdout }) =>
       lines(stdout).map((file) => ({ ruleId: 'lister/seen', level: 'note', message: 'given', file }));
     const registry = [
@@ -192,6 +192,7 @@ describe.skipIf(need.skip)('the runner, with real and fake tools in parallel', (
         .sort(),
     ).toEqual(['alias.py', 'pkg/main.py']);
     expect(fs.existsSync(path.join(repo, 'written-by-tool'))).toBe(false);
+    expect(fs.existsSync(path.join(process.cwd(), 'written-by-tool'))).toBe(false); // nor where Orbit runs
     expect(outcome.notices).toEqual(
       expect.arrayContaining([
         expect.stringContaining('blob.py: a binary file'),

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import { promisify } from 'node:util';
 import { installCommand, type ToolDescriptor, type ToolEnvironment } from '../tools/descriptor.ts';
 import { TOOLS } from '../tools/index.ts';
@@ -25,6 +26,8 @@ export async function probeVersion(tool: ToolDescriptor, executable: string): Pr
   const probe = tool.version.command?.(executable) ?? { command: executable, args: tool.version.args };
   const { stdout, stderr } = await run(probe.command, probe.args, {
     timeout: 15_000,
+    // Never in Orbit's own directory: a probe must not be able to leave files there.
+    cwd: os.tmpdir(),
     env: { ...process.env, ...tool.env },
   });
   return tool.version.parse(`${stdout}\n${stderr}`);
