@@ -6,6 +6,7 @@ import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
+import { toolsCommand } from './commands/tools.ts';
 import { usageCommand } from './commands/usage.ts';
 import { workerCommand } from './commands/worker.ts';
 import { workflowCommand } from './commands/workflow.ts';
@@ -35,6 +36,7 @@ for (const make of [
   runsCommand,
   usageCommand,
   () => workflowCommand().addCommand(workflowGenerateCommand()),
+  toolsCommand,
   keysCommand,
   doctorCommand,
   configCommand,
