@@ -462,6 +462,13 @@ export const variables = {
       throw new ConfigError('ORBIT_LLM_TRACE_CONTENT', `"${raw}" is not true or false`, 'true');
     },
   }),
+  analysisMaxRepoMb: spec({
+    name: 'ORBIT_ANALYSIS_MAX_REPO_MB',
+    description: 'Largest checkout an analysis clones from a git URL; a bigger one is refused and removed.',
+    defaultText: '`500`',
+    example: '2000',
+    parse: integer('ORBIT_ANALYSIS_MAX_REPO_MB', '2000', 500, 1, 100_000),
+  }),
   embeddingModel: spec({
     name: 'ORBIT_EMBEDDING_MODEL',
     description:
