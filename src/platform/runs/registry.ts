@@ -41,6 +41,11 @@ export interface ExecutorDefinition<I extends TSchema = TSchema, O extends TSche
   rateLimitTier?: string;
   /** First retry delay; doubles each attempt (with jitter). Default 2000 ms. */
   retryDelayMs?: number;
+  /**
+   * Checks that need more than the schema (a path inside the allowed roots, a URL's scheme), run before the run is
+   * created so a client's mistake is answered at once. Throws an OrbitError (e.g. ValidationError) to refuse.
+   */
+  admit?(input: Static<I>): void;
   execute(ctx: ExecutorContext, input: Static<I>): Promise<Static<O>>;
 }
 
@@ -93,6 +98,7 @@ export class ExecutorRegistry {
         schemaErrors(r.input, withDefaults, '/input'),
       );
     }
+    r.definition.admit?.(withDefaults);
     return withDefaults;
   }
 
