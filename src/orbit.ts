@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createAnalysisExecutor } from './analysis/index.ts';
 import { demoExecutor } from './demo/index.ts';
 import { createEmbedder, createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
@@ -36,6 +37,12 @@ export function knowledgeBase(config: Config, database: Database, logger?: Logge
 export function createRegistry(config: Config, database: Database): ExecutorRegistry {
   const registry = new ExecutorRegistry();
   registry.register(demoExecutor);
+  registry.register(
+    createAnalysisExecutor({
+      allowedRoots: config.analysisRoots,
+      maxRepoBytes: config.analysisMaxRepoMb * 1024 * 1024,
+    }),
+  );
   registry.register(
     createWorkflowExecutor({
       // Built per run, so a missing model fails that run with instructions rather than the server's start.
@@ -190,6 +197,11 @@ export async function startServer(config: Config, options: { workers: boolean; l
       },
     ],
     startRoutes: [
+      {
+        path: '/v1/analyses',
+        kind: 'analysis',
+        summary: 'Analyse a repository (a git URL, or a server path inside ORBIT_ALLOWED_ROOTS) with real tools',
+      },
       {
         path: '/v1/workflows',
         kind: 'workflow',
