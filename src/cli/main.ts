@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { version } from '../version.ts';
+import { analyzeCommand } from './commands/analyze.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -23,6 +24,7 @@ const program = new Command('orbit')
 Examples:
   $ orbit serve                       start the server on http://127.0.0.1:7070 (embedded database, no setup)
   $ orbit doctor                      check what is installed and how to add what is missing
+  $ orbit analyze . --mode deep       run every analysis tool over this repository
   $ orbit runs list --status running  see what is running
   $ orbit runs watch <id>             follow a run live
 
@@ -35,6 +37,7 @@ for (const make of [
   migrateCommand,
   runsCommand,
   usageCommand,
+  analyzeCommand,
   () => workflowCommand().addCommand(workflowGenerateCommand()),
   toolsCommand,
   keysCommand,
