@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
+import { toolStatus } from '../../analysis/index.ts';
 import { checkLlm } from '../../llm/index.ts';
 import type { Config } from '../../platform/config.ts';
 import { describeUrl, openDatabase } from '../../platform/db/client.ts';
@@ -231,7 +232,33 @@ async function checkModel(config: Config): Promise<DoctorCheck> {
       };
 }
 
+/** One line per analysis tool: its version, or the command that installs it. */
+async function checkAnalysisTools(): Promise<DoctorCheck[]> {
+  const states = await toolStatus();
+  return states.map((t) =>
+    t.installed && !t.problem
+      ? {
+          part: `tool ${t.name}`,
+          status: 'ok',
+          required: false,
+          detail: `${t.title} ${t.version ?? '(version unknown)'}`,
+        }
+      : {
+          part: `tool ${t.name}`,
+          status: t.installed ? 'broken' : 'missing',
+          required: false,
+          detail: t.problem ?? `${t.title} is not installed (analyses list it as not run)`,
+          fix: `orbit tools install ${t.name}   (${t.install})`,
+        },
+  );
+}
+
 export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
+  const [platform, tools] = await Promise.all([runPlatformChecks(config), checkAnalysisTools()]);
+  return [...platform, ...tools];
+}
+
+function runPlatformChecks(config: Config): Promise<DoctorCheck[]> {
   return Promise.all([
     checkNode(),
     checkDatabase(config),
