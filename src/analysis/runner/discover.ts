@@ -6,8 +6,20 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
-/** Directories a plain walk never enters (a git repository's own ignore rules cover the rest). */
-const WALK_SKIP = new Set(['.git', 'node_modules']);
+/**
+ * Directories a plain walk never enters: version control, installed dependencies and tool caches (a git
+ * repository's own ignore rules cover the rest). Any directory holding a `pyvenv.cfg` is a virtual environment.
+ */
+const WALK_SKIP = new Set([
+  '.git',
+  'node_modules',
+  '__pycache__',
+  '.mypy_cache',
+  '.ruff_cache',
+  '.pytest_cache',
+  '.tox',
+  '.nox',
+]);
 
 export interface DiscoveredFile {
   /** Repo-relative POSIX path. */
@@ -54,7 +66,7 @@ function walkFiles(root: string): string[] {
     for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!WALK_SKIP.has(entry.name)) visit(rel);
+        if (!WALK_SKIP.has(entry.name) && !fs.existsSync(path.join(root, rel, 'pyvenv.cfg'))) visit(rel);
       } else out.push(rel);
     }
   };

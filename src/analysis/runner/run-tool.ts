@@ -87,6 +87,7 @@ async function runChunk(
       repoRoot,
       ...(route ? runtimePaths(route, env) : []),
       ...(isUnderUsr(executable) ? [] : [path.dirname(executable)]),
+      ...(tool.extraReadOnly?.(ctx) ?? []),
     ].filter((p) => fs.existsSync(p));
     const r = await runSandboxed({
       command: '/bin/sh',
@@ -111,6 +112,15 @@ async function runChunk(
     const exitText = r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit code ${exitCode}`;
     try {
       const findings = tool.parse({ stdout: r.stdout, stderr: r.stderr, exitCode, repoRoot, files });
+      if (!tool.findingExitCodes.includes(exitCode) && findings.length === 0) {
+        // An empty report from a tool that exited abnormally is a crash, not a clean result.
+        const stderr = tail(r.stderr);
+        return {
+          status: 'failed',
+          reason: `${exitText} with an empty report${stderr ? `; stderr: ${stderr}` : ''}`,
+          findings: [],
+        };
+      }
       if (!tool.findingExitCodes.includes(exitCode)) {
         notices.push(
           `${tool.name}: ${exitText} is not one of its documented codes (${tool.findingExitCodes.join(', ')}), but its report was complete and was used`,

@@ -73,6 +73,8 @@ export interface ToolDescriptor {
   };
   /** Lays out what the tool needs in the scratch directory before it runs (e.g. the file set as a tree of links). */
   prepare?(ctx: ArgvContext): void;
+  /** Host paths outside the repository the tool must read (the interpreter behind a repository's own venv). */
+  extraReadOnly?(ctx: ArgvContext): string[];
   /** The command line for machine-readable output over the whole file set at once. */
   argv(ctx: ArgvContext): string[];
   /** The repository's own config files the tool honours (relative to the repository root). */

@@ -2,6 +2,7 @@ import type { RawFinding } from '../sarif/types.ts';
 import { type ToolDescriptor, ToolOutputError } from './descriptor.ts';
 import { firstVersion, inVenv } from './find.ts';
 import { isRecord, lines, oneBased, positive, repoPath, str } from './parse-helpers.ts';
+import { findRepoPythonEnv } from './python-env.ts';
 
 function parseLine(line: string): Record<string, unknown> {
   try {
@@ -9,6 +10,11 @@ function parseLine(line: string): Record<string, unknown> {
     if (isRecord(value)) return value;
   } catch {}
   throw new ToolOutputError(`mypy printed a line that is not a JSON diagnostic: ${line.slice(0, 200)}`);
+}
+
+function pythonEnvArgs(repoRoot: string): string[] {
+  const own = findRepoPythonEnv(repoRoot);
+  return own ? ['--python-executable', own.python] : ['--ignore-missing-imports'];
 }
 
 export const mypy: ToolDescriptor = {
@@ -20,11 +26,16 @@ export const mypy: ToolDescriptor = {
   install: [{ kind: 'pip', package: 'mypy', version: '2.4.1' }],
   findExecutable: inVenv('mypy'),
   version: { args: ['--version'], parse: (out) => /mypy (\S+)/.exec(out)?.[1] ?? firstVersion(out) },
-  // Missing imports are ignored: the repository's dependencies are not installed in the sandbox.
-  argv: ({ files, scratchDir }) => [
+  // With the repository's own virtual environment, imports are checked against its packages; without one they
+  // cannot be resolved, so missing imports are ignored rather than flooding the report.
+  extraReadOnly: ({ repoRoot }) => {
+    const own = findRepoPythonEnv(repoRoot);
+    return own && own.base !== '/usr' ? [own.base] : [];
+  },
+  argv: ({ files, scratchDir, repoRoot }) => [
     '--output',
     'json',
-    '--ignore-missing-imports',
+    ...pythonEnvArgs(repoRoot),
     '--no-error-summary',
     '--cache-dir',
     `${scratchDir}/mypy-cache`,

@@ -2,6 +2,7 @@ import type { RawFinding, RawLevel } from '../sarif/types.ts';
 import { type ToolDescriptor, ToolOutputError } from './descriptor.ts';
 import { firstVersion, inVenv } from './find.ts';
 import { isRecord, oneBased, parseJson, positive, repoPath, str } from './parse-helpers.ts';
+import { findRepoPythonEnv } from './python-env.ts';
 
 const LEVELS: Record<string, RawLevel> = {
   fatal: 'error',
@@ -12,6 +13,13 @@ const LEVELS: Record<string, RawLevel> = {
   info: 'note',
 };
 
+function importArgs(repoRoot: string): string[] {
+  const own = findRepoPythonEnv(repoRoot);
+  return own
+    ? [`--init-hook=import sys; sys.path.append(${JSON.stringify(own.sitePackages)})`]
+    : ['--disable=import-error'];
+}
+
 export const pylint: ToolDescriptor = {
   name: 'pylint',
   title: 'Pylint',
@@ -21,12 +29,13 @@ export const pylint: ToolDescriptor = {
   install: [{ kind: 'pip', package: 'pylint', version: '4.1.4' }],
   findExecutable: inVenv('pylint'),
   version: { args: ['--version'], parse: (out) => /pylint (\S+)/.exec(out)?.[1] ?? firstVersion(out) },
-  // import-error is off: the sandbox has no copy of the repository's dependencies, so it would only add noise.
-  argv: ({ files }) => [
+  // With the repository's own virtual environment its packages join the import path and import errors are real;
+  // without one every third-party import would be an error, so import-error is off.
+  argv: ({ files, repoRoot }) => [
     '--output-format=json2',
     '--exit-zero',
     '--persistent=n',
-    '--disable=import-error',
+    ...importArgs(repoRoot),
     '--',
     ...files,
   ],
