@@ -469,6 +469,22 @@ export const variables = {
     example: '2000',
     parse: integer('ORBIT_ANALYSIS_MAX_REPO_MB', '2000', 500, 1, 100_000),
   }),
+  agentWorkspaceTtlHours: spec({
+    name: 'ORBIT_AGENT_WORKSPACE_TTL_HOURS',
+    description:
+      'Hours after an agent run ends before the hourly cleanup removes its workspace (0: at the next pass). Never while the run is active.',
+    defaultText: '`24`',
+    example: '72',
+    parse: integer('ORBIT_AGENT_WORKSPACE_TTL_HOURS', '72', 24, 0, 24 * 365),
+  }),
+  agentMinFreeDiskMb: spec({
+    name: 'ORBIT_AGENT_MIN_FREE_DISK_MB',
+    description:
+      "Free disk space (MiB) under `$ORBIT_HOME/workspaces` below which the cleanup removes finished runs' workspaces at once, oldest first.",
+    defaultText: '`1024`',
+    example: '4096',
+    parse: integer('ORBIT_AGENT_MIN_FREE_DISK_MB', '4096', 1024, 0, 10_000_000),
+  }),
   embeddingModel: spec({
     name: 'ORBIT_EMBEDDING_MODEL',
     description:
