@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -23,6 +23,7 @@ import {
   revParse,
   show,
   status,
+  stripCredentials,
   switchBranch,
 } from '../../src/platform/git/index.ts';
 
@@ -59,6 +60,59 @@ beforeAll(() => {
 afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
+
+/**
+ * A real smart-HTTP git server: Node's http server in front of `git http-backend` (CGI), accepting only
+ * `Authorization: Basic base64(user:token)`; it asks for credentials (401) otherwise.
+ */
+async function gitHttpServer(projectRoot: string, token: string) {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const auth = req.headers.authorization ?? '';
+    seen.push(auth);
+    const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
+    if (!decoded.endsWith(`:${token}`)) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });
+      res.end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const child = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_PROJECT_ROOT: projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        REMOTE_USER: 'tester',
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    req.pipe(child.stdin);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('close', () => {
+      const out = Buffer.concat(chunks);
+      const split = out.indexOf('\r\n\r\n');
+      const head = out.subarray(0, split).toString().split('\r\n');
+      const headers: Record<string, string> = {};
+      let code = 200;
+      for (const line of head) {
+        const [k = '', ...v] = line.split(':');
+        if (k.toLowerCase() === 'status') code = Number.parseInt(v.join(':').trim(), 10);
+        else headers[k] = v.join(':').trim();
+      }
+      res.writeHead(code, headers);
+      res.end(out.subarray(split + 4));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { server, port, seen };
+}
 
 function fresh(name: string): string {
   return path.join(root, `${name}-${Math.random().toString(36).slice(2, 8)}`);
@@ -186,6 +240,48 @@ describe('git module', () => {
     await expect(diff(source, { from: '--output=/tmp/x' })).rejects.toThrow(/not a revision/);
   });
 
+  it('clones and pushes over smart HTTP with a token header, and keeps no credentials in the clone', async () => {
+    const token = `tok-${Math.random().toString(36).slice(2)}`;
+    const projects = fresh('http-root');
+    fs.mkdirSync(projects);
+    sh(projects, 'clone', '-q', '--bare', source, 'repo.git');
+    const { server, port, seen } = await gitHttpServer(projects, token);
+    try {
+      const viaHeader = fresh('http-clone');
+      await clone({ source: `http://127.0.0.1:${port}/repo.git`, dest: viaHeader, token, timeoutMs: 30_000 });
+      expect((await log(viaHeader)).map((e) => e.subject)).toEqual(['second', 'first']);
+      expect(seen.every((a) => a !== '')).toBe(true); // the header went with the very first request
+
+      const viaUrl = fresh('http-url-clone');
+      await clone({ source: `http://someone:${token}@127.0.0.1:${port}/repo.git`, dest: viaUrl, timeoutMs: 30_000 });
+      for (const dir of [viaHeader, viaUrl]) {
+        expect(fs.readFileSync(path.join(dir, '.git', 'config'), 'utf8')).not.toContain(token);
+      }
+      expect(sh(viaUrl, 'remote', 'get-url', 'origin').trim()).toBe(`http://127.0.0.1:${port}/repo.git`);
+
+      await createBranch(viaHeader, 'orbit/http-1');
+      fs.writeFileSync(path.join(viaHeader, 'h.txt'), 'h\n');
+      const { sha } = await commit(viaHeader, 'over http', { add: 'all' });
+      const remote = `http://127.0.0.1:${port}/repo.git`;
+      expect(await push(viaHeader, { remote, branch: 'orbit/http-1', token, timeoutMs: 30_000 })).toMatchObject({
+        sha,
+        pushed: true,
+      });
+      expect(sh(path.join(projects, 'repo.git'), 'rev-parse', 'refs/heads/orbit/http-1').trim()).toBe(sha);
+      expect((await push(viaHeader, { remote, branch: 'orbit/http-1', token, timeoutMs: 30_000 })).pushed).toBe(false);
+      const refused = await push(viaHeader, {
+        remote,
+        branch: 'orbit/http-1',
+        token: 'wrong',
+        timeoutMs: 30_000,
+      }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(GitError);
+      expect((refused as Error).message).not.toContain(token);
+    } finally {
+      server.close();
+    }
+  });
+
   it('sends a token only as an HTTP header from the environment and never shows it in an error', async () => {
     const token = `tok-${Math.random().toString(36).slice(2)}`;
     let authorization = '';
@@ -217,6 +313,7 @@ describe('git module', () => {
     expect(isGitUrl('git@github.com:a/b.git')).toBe(true);
     expect(isGitUrl('/srv/repo')).toBe(false);
     expect(isGitUrl('./repo')).toBe(false);
+    expect(stripCredentials('https://x:secret@host/p.git')).toBe('https://host/p.git');
     expect(redactCredentials('https://x:secret@host/p and Authorization: Basic abc=')).toBe(
       'https://***@host/p and Authorization: Basic ***',
     );

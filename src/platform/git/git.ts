@@ -52,6 +52,11 @@ export function redactCredentials(text: string): string {
     .replace(/(authorization:\s*\w+\s+)\S+/gi, '$1***');
 }
 
+/** The URL without its `user:password@` part (what a clone may keep in its config). */
+export function stripCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
+}
+
 /** A git URL (scheme://, scp-like user@host:path) rather than a local path. */
 export function isGitUrl(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/\\\s]+@[^/\\\s:]+:/.test(source);
@@ -187,6 +192,10 @@ export async function clone(o: CloneOptions): Promise<void> {
     ...(o.token !== undefined ? { token: o.token } : {}),
     ...(o.tokenUser !== undefined ? { tokenUser: o.tokenUser } : {}),
   });
+  // Credentials in the URL would stay in .git/config, readable by whatever later runs in the clone.
+  if (isGitUrl(source) && stripCredentials(source) !== source) {
+    await git(['remote', 'set-url', 'origin', stripCredentials(source)], { cwd: o.dest });
+  }
 }
 
 export async function isRepository(dir: string): Promise<boolean> {

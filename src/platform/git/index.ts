@@ -40,5 +40,6 @@ export {
   type StatusResult,
   show,
   status,
+  stripCredentials,
   switchBranch,
 } from './git.ts';
