@@ -109,7 +109,13 @@ describe('defineTool', () => {
     expect(okOutput(r)).toBe('README.md');
     expect(events.map((e) => e.type)).toEqual(['tool.called', 'tool.result']);
     expect(events[0]?.data).toEqual({ tool: 'glob', callId: 'call-1', args: { pattern: '*.md' } });
-    expect(events[1]?.data).toMatchObject({ tool: 'glob', callId: 'call-1', ok: true, outputChars: 9 });
+    expect(events[1]?.data).toMatchObject({
+      tool: 'glob',
+      callId: 'call-1',
+      ok: true,
+      output: 'README.md',
+      outputChars: 9,
+    });
     expect(typeof events[1]?.data?.durationMs).toBe('number');
     expect(usage.toolCalls).toBe(1);
   });
@@ -138,6 +144,14 @@ describe('defineTool', () => {
     expect(r.output).toContain('output truncated: 4000 of 5000 characters cut');
     expect(r.output.replace(/\[[^\]]*\]/, '').replace(/\s/g, '')).toBe('x'.repeat(1000));
     expect(events[1]?.data).toMatchObject({ truncatedChars: 4000 });
+  });
+
+  it('runs nothing once the run is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const r = await call(writeTool, { path: 'cancelled.txt', content: 'x' }, ctx({ signal: controller.signal }));
+    expect(errorOf(r)).toBe('write was not run: the run was cancelled.');
+    expect(fs.existsSync(path.join(ws.root, 'cancelled.txt'))).toBe(false);
   });
 
   it('turns an exception in a tool into an error the model reads', async () => {

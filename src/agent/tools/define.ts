@@ -103,8 +103,8 @@ function describeSchema(schema: TSchema): string {
 /**
  * Defines one agent tool. The returned tool validates its arguments against `parameters` (a failure is returned as a
  * message that names each bad field and the expected shape), turns any error into `{ ok: false, error }`, truncates
- * long output with a note saying how much was cut, emits `tool.called` and `tool.result` with the duration, and
- * counts the call in the run's usage. Tools themselves only do their job.
+ * long output with a note saying how much was cut, emits `tool.called` and `tool.result` (with the duration and the
+ * output the model was given), and counts the call in the run's usage. Tools themselves only do their job.
  */
 export function defineTool<A>(tool: AgentTool<A>): AgentTool<A> {
   const check = TypeCompiler.Compile(tool.parameters);
@@ -117,7 +117,9 @@ export function defineTool<A>(tool: AgentTool<A>): AgentTool<A> {
       const ids = ctx.callId !== undefined ? { callId: ctx.callId } : {};
       await ctx.emit('tool.called', { tool: tool.name, ...ids, args: eventArgs(args) });
       let result: ToolResult;
-      if (!check.Check(args)) {
+      if (ctx.signal.aborted) {
+        result = { ok: false, error: `${tool.name} was not run: the run was cancelled.` };
+      } else if (!check.Check(args)) {
         const problems = [...check.Errors(args)].slice(0, 10).map((e) => `${e.path || '(arguments)'}: ${e.message}`);
         result = {
           ok: false,
@@ -145,6 +147,8 @@ export function defineTool<A>(tool: AgentTool<A>): AgentTool<A> {
         durationMs,
         ...(result.ok
           ? {
+              // What the model was given, so a resumed run can rebuild its conversation from the event log.
+              output: result.output,
               outputChars: result.output.length,
               ...(cut > 0 ? { truncatedChars: cut } : {}),
               ...(result.data !== undefined ? { data: result.data } : {}),
