@@ -345,6 +345,14 @@ describe('bash', () => {
     expect(fs.readFileSync(path.join(ws.root, 'made.txt'), 'utf8')).toBe('made\n');
   });
 
+  itSandbox('cuts long output to 30 000 characters with a note', async () => {
+    const r = await call(bashTool, { command: "head -c 100000 /dev/zero | tr '\\0' a" });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.truncated).toBe(true);
+    expect(r.output.length).toBeLessThan(30_300);
+    expect(r.output).toMatch(/output truncated: \d+ of \d+ characters cut here/);
+  });
+
   itSandbox('stops a command at its time limit', async () => {
     const r = await call(bashTool, { command: 'sleep 30', timeoutSeconds: 1 });
     expect(okOutput(r)).toContain('ran past its 1 s time limit');
