@@ -95,8 +95,9 @@ describe('resolveInside', () => {
       ['src/../../x', /"\.\." components lead outside/],
       ['/etc/passwd', /absolute path outside the workspace/],
       [path.join(outside, 'x'), /absolute path outside the workspace/],
-      ['out-link/new.txt', /"out-link" is a symbolic link to .*resolve-outside, outside the workspace/],
+      ['out-link/new.txt', /"out-link" leads through a symbolic link to .*resolve-outside, outside the workspace/],
       ['out-link', /symbolic link to/],
+      ['out-link/../../resolve-outside/x', /"\.\." components lead outside/],
       ['dangling', /symbolic link whose target does not exist/],
       ['a\0b', /NUL byte/],
     ];

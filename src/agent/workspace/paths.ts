@@ -71,7 +71,7 @@ export function resolveInside(root: string, userPath: string): string {
       if (!inside(real, realRoot)) {
         throw new PathOutsideWorkspaceError(
           userPath,
-          `"${path.relative(realRoot, current)}" is a symbolic link to ${real}, outside the workspace`,
+          `"${path.relative(realRoot, current)}" leads through a symbolic link to ${real}, outside the workspace`,
         );
       }
       return rest.length === 0 ? real : path.join(real, ...rest.reverse());
