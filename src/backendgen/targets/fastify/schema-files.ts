@@ -264,13 +264,9 @@ export function schemaTs(project: ProjectInfo): string {
   }
   for (const t of project.tables) {
     out.push('');
-    // A table's description is not part of the plan's contract; a planner that keeps it passes it through.
-    const own = (t.table as { description?: unknown }).description;
     const description = t.table.isJoinTable
       ? 'join table of a many-to-many relationship'
-      : typeof own === 'string'
-        ? oneLine(own)
-        : '';
+      : oneLine(t.table.description ?? '');
     out.push(`// ${t.table.name}${description ? `: ${description}` : ''}`);
     out.push(`export const ${t.varName} = pg.pgTable(`);
     out.push(`  ${tsString(t.table.name)},`);
