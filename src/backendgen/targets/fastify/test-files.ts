@@ -140,6 +140,7 @@ export function factoriesTs(project: ProjectInfo): string {
     const names = factoryNames(t);
     const plain = t.writable.filter((c) => !c.col.references && (c.required || c.samples.length > 0));
     if (t.table.isJoinTable) {
+      if (plain.length === 0) continue;
       lines.push('', `export function ${linkPayloadName(t)}(n: number): Row {`);
       lines.push(
         `  return { ${plain.map((c) => `${c.col.name}: sample(${q(t.table.name)}, ${q(c.col.name)}, n)`).join(', ')} };`,
@@ -147,14 +148,18 @@ export function factoriesTs(project: ProjectInfo): string {
       lines.push('}');
       continue;
     }
-    lines.push('', `export function ${names.payload}(n: number): Row {`, '  return {');
-    for (const c of plain) lines.push(`    ${c.col.name}: sample(${q(t.table.name)}, ${q(c.col.name)}, n),`);
-    lines.push('  };', '}', '');
+    if (plain.length > 0) {
+      lines.push('', `export function ${names.payload}(n: number): Row {`, '  return {');
+      for (const c of plain) lines.push(`    ${c.col.name}: sample(${q(t.table.name)}, ${q(c.col.name)}, n),`);
+      lines.push('  };', '}', '');
+    } else {
+      lines.push('', `export function ${names.payload}(): Row {`, '  return {};', '}', '');
+    }
     lines.push(
       `/** A valid create body for ${oneLine(t.table.name)}; creates the rows its required references need. */`,
     );
     lines.push(`export async function ${names.input}(app: App, overrides: Row = {}): Promise<Row> {`);
-    lines.push(`  const payload = ${names.payload}(nextIndex(${q(t.table.name)}));`);
+    lines.push(`  const payload = ${names.payload}(${plain.length > 0 ? `nextIndex(${q(t.table.name)})` : ''});`);
     for (const c of t.writable) {
       const ref = c.col.references;
       if (!ref || !c.required) continue;
