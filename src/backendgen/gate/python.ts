@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { variables } from '../../platform/config.ts';
 import { OrbitError, ValidationError } from '../../platform/errors.ts';
 import { runSandboxed, type SandboxResult } from '../../platform/sandbox/index.ts';
-import type { GateReport, GateStep } from '../targets/fastapi/contract.ts';
+import type { GateReport, GateStep } from '../targets/types.ts';
 import { requirementsLock } from './python-lock.ts';
 
 const run = promisify(execFile);

@@ -17,7 +17,9 @@ import {
   QUERY_NAMES,
   saType,
   sortable,
+  tableIndexes,
   tableOf,
+  tableUniques,
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
@@ -337,11 +339,11 @@ export function modelsPy(plan: Plan): string {
     const lines = [`class ${table.className}(Base):`, `    """A row of the table ${table.name}."""`, ''];
     lines.push(`    __tablename__ = ${pyStr(table.name)}`);
     const calls: { head: string; args: string[] }[] = [];
-    for (const u of table.uniques) {
+    for (const u of tableUniques(table)) {
       sa.add('UniqueConstraint');
       calls.push({ head: 'sa.UniqueConstraint', args: [...u.map(pyStr), `name=${pyStr(uniqueName(table, u))}`] });
     }
-    for (const ix of table.indexes) {
+    for (const ix of tableIndexes(table)) {
       sa.add('Index');
       calls.push({ head: 'sa.Index', args: [pyStr(constraintName(ix.name)), ...ix.columns.map(pyStr)] });
     }

@@ -275,6 +275,36 @@ export function entityTables(plan: Plan): PlannedTable[] {
   return plan.tables.filter((t) => !t.isJoinTable);
 }
 
+/**
+ * Unique constraints of a table: the plan's, plus any column flagged unique that no listed constraint covers alone
+ * (a join table's composite key is already unique through its primary key).
+ */
+export function tableUniques(table: PlannedTable): string[][] {
+  const out: string[][] = [];
+  const seen = new Set<string>();
+  const add = (cols: string[]) => {
+    const key = cols.join('\u0000');
+    if (seen.has(key) || (cols.length === table.primaryKey.length && cols.every((c) => table.primaryKey.includes(c))))
+      return;
+    seen.add(key);
+    out.push(cols);
+  };
+  for (const u of table.uniques) add(u);
+  for (const c of table.columns) if (c.unique && !c.primaryKey) add([c.name]);
+  return out;
+}
+
+/** Indexes of a table: the plan's, plus `ix_<table>_<column>` for a column flagged index that none starts with. */
+export function tableIndexes(table: PlannedTable): { name: string; columns: string[] }[] {
+  const out = [...table.indexes];
+  for (const c of table.columns) {
+    if (!c.index || c.primaryKey || c.unique) continue;
+    if (out.some((ix) => ix.columns[0] === c.name)) continue;
+    out.push({ name: `ix_${table.name}_${c.name}`, columns: [c.name] });
+  }
+  return out;
+}
+
 /** A stable short hash of the plan's tables: the migration's revision id. */
 export function planDigest(plan: Plan): string {
   const canonical = JSON.stringify({ name: plan.name, tables: plan.tables });

@@ -1,5 +1,5 @@
 import { uniqueName } from './app.ts';
-import { constraintName, migrationType, planDigest } from './columns.ts';
+import { constraintName, migrationType, planDigest, tableIndexes, tableUniques } from './columns.ts';
 import type { Plan } from './contract.ts';
 import { exploded, Imports, pyModule, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
@@ -49,7 +49,7 @@ export function migrationPy(plan: Plan): string {
         `name=op.f(${pyStr(constraintName(`pk_${table.name}`))})`,
       ]).trimStart(),
     );
-    for (const u of table.uniques) {
+    for (const u of tableUniques(table)) {
       items.push(
         wrap('        ', 'sa.UniqueConstraint', [
           ...u.map(pyStr),
@@ -59,7 +59,7 @@ export function migrationPy(plan: Plan): string {
     }
     if (table.description !== undefined) items.push(`comment=${pyStr(table.description)}`);
     up.push(exploded('    ', 'op.create_table', items));
-    for (const ix of table.indexes) {
+    for (const ix of tableIndexes(table)) {
       const name = constraintName(ix.name);
       up.push(
         wrap('    ', 'op.create_index', [
@@ -72,7 +72,7 @@ export function migrationPy(plan: Plan): string {
     }
   }
   for (const table of [...plan.tables].reverse()) {
-    for (const ix of [...table.indexes].reverse()) {
+    for (const ix of [...tableIndexes(table)].reverse()) {
       down.push(
         wrap('    ', 'op.drop_index', [`op.f(${pyStr(constraintName(ix.name))})`, `table_name=${pyStr(table.name)}`]),
       );

@@ -8,6 +8,7 @@ import {
   QUERY_NAMES,
   sortable,
   tableOf,
+  tableUniques,
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
@@ -361,7 +362,7 @@ export function tablesTestPy(plan: Plan, table: PlannedTable, inventory: TestInv
     ]);
   }
 
-  for (const unique of table.uniques) {
+  for (const unique of tableUniques(table)) {
     const label = unique.join('_');
     test(`test_unique_${label}_conflict_is_409`, [
       `    first = ${factory}(client)`,
