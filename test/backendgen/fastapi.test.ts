@@ -725,6 +725,15 @@ const SHOP: Plan = {
           },
         },
         {
+          name: 'added_on',
+          type: 'date',
+          nullable: false,
+          unique: false,
+          index: true,
+          primaryKey: false,
+          default: 'now',
+        },
+        {
           name: 'notes',
           type: 'text',
           nullable: true,

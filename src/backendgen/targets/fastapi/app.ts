@@ -123,7 +123,7 @@ export function dbPy(): string {
 
 export function typesPy(): string {
   const imports = new Imports()
-    .from('datetime', 'UTC', 'datetime')
+    .from('datetime', 'UTC', 'date', 'datetime')
     .from('sqlalchemy', 'DateTime', 'Dialect')
     .from('sqlalchemy.types', 'TypeDecorator');
   return pyModule('Column types shared by the models.', imports, [
@@ -131,6 +131,11 @@ export function typesPy(): string {
       'def utc_now() -> datetime:',
       '    """The current time in UTC (the default of "now" columns)."""',
       '    return datetime.now(UTC)',
+    ].join('\n'),
+    [
+      'def utc_today() -> date:',
+      '    """The current date in UTC (the default of "now" date columns)."""',
+      '    return datetime.now(UTC).date()',
     ].join('\n'),
     [
       'class UTCDateTime(TypeDecorator[datetime]):',
@@ -378,7 +383,7 @@ export function modelsPy(plan: Plan): string {
         imports.import('uuid');
         mapped.push('default=uuid.uuid4');
       } else if (factory) {
-        if (factory === 'utc_now') imports.from('app.types', 'utc_now');
+        if (factory.startsWith('utc_')) imports.from('app.types', factory);
         else imports.import('uuid');
         mapped.push(`default=${factory}`);
       } else if (hasDefault(c)) {
@@ -546,7 +551,7 @@ function createField(table: PlannedTable, c: PlannedColumn, imports: Imports, us
   const args = fieldConstraints(c);
   const factory = defaultFactory(c);
   if (factory) {
-    if (factory === 'utc_now') imports.from('app.types', 'utc_now');
+    if (factory.startsWith('utc_')) imports.from('app.types', factory);
     args.unshift(`default_factory=${factory}`);
   } else if (hasDefault(c)) {
     imports.from('app', 'defaults');

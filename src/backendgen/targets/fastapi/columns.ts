@@ -155,6 +155,7 @@ export function migrationType(table: PlannedTable, c: PlannedColumn): string {
 /** Whether the column's default is computed at insert time ("now", "random") rather than a constant. */
 export function defaultFactory(c: PlannedColumn): string | undefined {
   if (c.type === 'datetime' && c.default === 'now') return 'utc_now';
+  if (c.type === 'date' && c.default === 'now') return 'utc_today';
   if (c.type === 'uuid' && c.default === 'random') return 'uuid.uuid4';
   return undefined;
 }

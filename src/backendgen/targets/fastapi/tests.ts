@@ -97,7 +97,8 @@ function sampleExpr(table: PlannedTable, c: PlannedColumn, samples: Map<string, 
       const scale = c.scale ?? 0;
       const precision = c.precision ?? 10;
       const unit = 10 ** -scale;
-      const limit = 10 ** (precision - scale) - unit;
+      // Samples stay small: a wide decimal still gets ordinary values.
+      const limit = Math.min(10 ** (precision - scale) - unit, 1_000_000);
       const low = Math.max(check.min ?? 0, -limit);
       const high = Math.min(check.max ?? limit, limit);
       return `decimal(n, ${pyStr(decimalText(low, scale))}, ${pyStr(decimalText(high, scale))}, ${scale})`;
