@@ -933,8 +933,223 @@ const SHOP: Plan = {
   ],
 } as unknown as Plan;
 
+/**
+ * Edge cases: a composite unique, a self-referential many-to-many whose join table has a required column, decimal(3,3),
+ * columns named like a list route's parameters (order, session), a table holding only a foreign key.
+ */
+const EDGE: Plan = {
+  name: 'edge',
+  buildOrder: [],
+  files: [],
+  warnings: [],
+  tables: [
+    {
+      name: 'people',
+      className: 'Person',
+      singular: 'person',
+      isJoinTable: false,
+      columns: [
+        {
+          name: 'id',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: true,
+        },
+        {
+          name: 'first',
+          type: 'string',
+          length: 20,
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+        {
+          name: 'last',
+          type: 'string',
+          length: 20,
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+        {
+          name: 'ratio',
+          type: 'decimal',
+          precision: 3,
+          scale: 3,
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+        {
+          name: 'order',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+          default: 1,
+        },
+        {
+          name: 'session',
+          type: 'string',
+          nullable: true,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+      ],
+      primaryKey: ['id'],
+      uniques: [['first', 'last']],
+      indexes: [],
+      relations: [
+        {
+          field: 'friends',
+          cardinality: 'many',
+          target: 'people',
+          via: {
+            kind: 'join',
+            joinTable: 'friendships',
+            ownColumn: 'person_id',
+            targetColumn: 'friend_id',
+          },
+          inverse: 'friend_of',
+          relationshipIndex: 0,
+        },
+        {
+          field: 'friend_of',
+          cardinality: 'many',
+          target: 'people',
+          via: {
+            kind: 'join',
+            joinTable: 'friendships',
+            ownColumn: 'friend_id',
+            targetColumn: 'person_id',
+          },
+          inverse: 'friends',
+          relationshipIndex: 0,
+        },
+        {
+          field: 'badges',
+          cardinality: 'many',
+          target: 'badges',
+          via: {
+            kind: 'fk-there',
+            column: 'person_id',
+          },
+          inverse: 'person',
+          relationshipIndex: 1,
+        },
+      ],
+    },
+    {
+      name: 'badges',
+      className: 'Badge',
+      singular: 'badge',
+      isJoinTable: false,
+      columns: [
+        {
+          name: 'id',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: true,
+        },
+        {
+          name: 'person_id',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: true,
+          primaryKey: false,
+          references: {
+            table: 'people',
+            column: 'id',
+            onDelete: 'cascade',
+          },
+        },
+      ],
+      primaryKey: ['id'],
+      uniques: [],
+      indexes: [],
+      relations: [
+        {
+          field: 'person',
+          cardinality: 'one',
+          target: 'people',
+          via: {
+            kind: 'fk-here',
+            column: 'person_id',
+          },
+          inverse: 'badges',
+          relationshipIndex: 1,
+        },
+      ],
+    },
+    {
+      name: 'friendships',
+      className: 'Friendship',
+      singular: 'friendship',
+      isJoinTable: true,
+      columns: [
+        {
+          name: 'person_id',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+          references: {
+            table: 'people',
+            column: 'id',
+            onDelete: 'cascade',
+          },
+        },
+        {
+          name: 'friend_id',
+          type: 'integer',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+          references: {
+            table: 'people',
+            column: 'id',
+            onDelete: 'cascade',
+          },
+        },
+        {
+          name: 'since',
+          type: 'date',
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+        {
+          name: 'note',
+          type: 'text',
+          nullable: true,
+          unique: false,
+          index: false,
+          primaryKey: false,
+        },
+      ],
+      primaryKey: ['person_id', 'friend_id'],
+      uniques: [],
+      indexes: [],
+      relations: [],
+    },
+  ],
+} as unknown as Plan;
+
 /** Models the gate must pass (core's examples/models join them once core's planner is in main). */
-const MODELS: Record<string, Plan> = { blog: BLOG, shop: SHOP };
+const MODELS: Record<string, Plan> = { blog: BLOG, shop: SHOP, edge: EDGE };
 
 const sandbox = await sandboxAvailable();
 const python = spawnSync(

@@ -142,8 +142,8 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
     .from('fastapi.testclient', 'TestClient');
   const samples = new Map<string, string>();
   const constants: string[] = [];
-  for (const table of entityTables(plan)) {
-    for (const c of writableColumns(table)) {
+  for (const table of plan.tables) {
+    for (const c of ownColumns(table)) {
       const pattern = c.check?.pattern;
       if (pattern === undefined || (c.type !== 'string' && c.type !== 'text')) continue;
       const found = patternSamples(pattern, PATTERN_SAMPLES, c.check?.minLength ?? 0, maxLength(c) ?? 10000);
@@ -238,12 +238,40 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
       ].join('\n'),
     );
   }
+  for (const join of plan.tables.filter((t) => t.isJoinTable)) {
+    const own = ownColumns(join);
+    if (own.length === 0) continue;
+    blocks.push(
+      [
+        `def ${linkPayloadName(join)}(n: int | None = None) -> dict[str, Any]:`,
+        `    """A valid body for linking two rows through ${join.name}."""`,
+        '    n = serial() if n is None else n',
+        exploded(
+          '    ',
+          'return ',
+          own.map((c) => `${pyStr(c.name)}: ${sampleExpr(join, c, samples)}`),
+          '',
+          '{',
+          '}',
+        ),
+      ].join('\n'),
+    );
+  }
   const source = pyModule(
     'Valid rows for the tests: every call gives new values, so unique columns never collide.',
     imports,
     blocks,
   );
   return { source, samples };
+}
+
+/** Columns of a table that are neither its key nor a foreign key (a join table's own columns). */
+function ownColumns(table: PlannedTable): PlannedColumn[] {
+  return table.columns.filter((c) => !c.primaryKey && !c.references && !table.primaryKey.includes(c.name));
+}
+
+function linkPayloadName(join: PlannedTable): string {
+  return `${join.singular}_link_payload`;
 }
 
 /** `for name in (items):` with a one-item tuple written as one. */
@@ -614,10 +642,9 @@ export function relationshipsTestPy(plan: Plan, inventory: TestInventory): strin
     const toPk = pkColumn(to).name;
     imports.from('tests.factories', factoryName(from), factoryName(to));
     const join = tableOf(plan, side.via.joinTable);
-    const own = join.columns.filter((c) => !join.primaryKey.includes(c.name));
-    const needsBody =
-      own.length > 0 && !own.every((c) => c.nullable || (c.default !== undefined && c.default !== null));
-    const linkBody = needsBody ? `, json=${linkPayload(join, own)}` : '';
+    const own = ownColumns(join);
+    if (own.length > 0) imports.from('tests.factories', linkPayloadName(join));
+    const linkBody = own.length > 0 ? `, json=${linkPayloadName(join)}()` : '';
     const base = `test_${join.name}_${side.field}`;
     const setup = [
       `    source = ${factoryName(from)}(client)`,
@@ -664,22 +691,6 @@ export function relationshipsTestPy(plan: Plan, inventory: TestInventory): strin
   }
   inventory.files[path] = names;
   return pyModule('Tests of every relationship: reading through it, attach/detach, ON DELETE.', imports, blocks);
-}
-
-function linkPayload(join: PlannedTable, own: PlannedColumn[]): string {
-  const entries = own.map((c) => {
-    const v =
-      c.type === 'integer' || c.type === 'bigint'
-        ? String(Math.max(0, Math.ceil(c.check?.min ?? 0)))
-        : c.type === 'boolean'
-          ? 'True'
-          : c.type === 'enum'
-            ? pyStr(c.values?.[0] ?? '')
-            : pyStr('x'.repeat(Math.max(1, c.check?.minLength ?? 1)));
-    return `${pyStr(c.name)}: ${v}`;
-  });
-  void join;
-  return `{${entries.join(', ')}}`;
 }
 
 export function migrationsTestPy(): string {
