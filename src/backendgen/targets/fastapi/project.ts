@@ -1,7 +1,16 @@
 import { DEV_DEPENDENCIES, POSTGRES_DEPENDENCIES, RUNTIME_DEPENDENCIES } from '../../gate/python-lock.ts';
-import { entityTables, joinRelations, pkColumn, writableColumns } from './columns.ts';
-import type { Plan } from './contract.ts';
+import {
+  decimalText,
+  entityTables,
+  hasDefault,
+  joinRelations,
+  maxLength,
+  pkColumn,
+  writableColumns,
+} from './columns.ts';
+import type { Plan, PlannedColumn } from './contract.ts';
 import { markdownLine, tomlStr } from './python.ts';
+import { patternSamples } from './regex-sample.ts';
 
 export function pyprojectToml(plan: Plan): string {
   const list = (items: readonly string[]) => `[\n${items.map((i) => `    ${tomlStr(i)},\n`).join('')}]`;
@@ -130,8 +139,8 @@ export function readme(plan: Plan): string {
     const pk = pkColumn(first).name;
     const body = Object.fromEntries(
       writableColumns(first)
-        .filter((c) => !c.nullable && !c.references)
-        .map((c) => [c.name, `<${c.name}>`]),
+        .filter((c) => !c.nullable && !c.references && !hasDefault(c))
+        .map((c) => [c.name, exampleValue(c)]),
     );
     lines.push(
       '',
@@ -139,15 +148,22 @@ export function readme(plan: Plan): string {
       '',
       '```sh',
       `curl -s -X POST localhost:8000/${first.name} -H 'content-type: application/json' \\`,
-      `  -d '${JSON.stringify(body).replace(/'/g, '')}'`,
+      `  -d ${shellQuote(JSON.stringify(body))}`,
       `curl -s 'localhost:8000/${first.name}?limit=10&sort=${pk}&order=desc'`,
       `curl -s localhost:8000/${first.name}/1`,
-      `curl -s -X PATCH localhost:8000/${first.name}/1 -H 'content-type: application/json' -d '{}'`,
+      `curl -s -X PATCH localhost:8000/${first.name}/1 -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(body))}`,
       `curl -s -X DELETE localhost:8000/${first.name}/1 -o /dev/null -w '%{http_code}\\n'`,
     );
     const join = tables.flatMap((t) => joinRelations(t).map((r) => ({ t, r })))[0];
-    if (join) lines.push(`curl -s -X POST localhost:8000/${join.t.name}/1/${join.r.field}/1`);
-    lines.push('```', '', 'Replace each `<column>` with a value the column accepts (see `/docs` for the schemas).');
+    if (join) {
+      lines.push(
+        `# once ${join.t.name} 1 and ${join.r.target} 1 exist: link them, list the link, unlink`,
+        `curl -s -X POST localhost:8000/${join.t.name}/1/${join.r.field}/1`,
+        `curl -s localhost:8000/${join.t.name}/1/${join.r.field}`,
+        `curl -s -X DELETE localhost:8000/${join.t.name}/1/${join.r.field}/1 -o /dev/null -w '%{http_code}\\n'`,
+      );
+    }
+    lines.push('```', '', 'The interactive documentation at `/docs` lists every schema and route.');
   }
   lines.push(
     '',
@@ -160,4 +176,45 @@ export function readme(plan: Plan): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** A value the column accepts, for the README's curl example. */
+function exampleValue(c: PlannedColumn): unknown {
+  const check = c.check ?? {};
+  switch (c.type) {
+    case 'string':
+    case 'text': {
+      const low = check.minLength ?? 0;
+      const high = maxLength(c) ?? 10000;
+      if (check.pattern !== undefined) return patternSamples(check.pattern, 1, low, high).valid[0] ?? '';
+      return `example ${c.name}`.padEnd(low, 'x').slice(0, high);
+    }
+    case 'integer':
+    case 'bigint':
+      return Math.max(Math.ceil(check.min ?? 1), Math.min(1, Math.floor(check.max ?? 1)));
+    case 'decimal': {
+      const scale = c.scale ?? 0;
+      const largest = 10 ** ((c.precision ?? 10) - scale) - 10 ** -scale;
+      return decimalText(Math.min(Math.max(1, check.min ?? -Infinity), check.max ?? Infinity, largest), scale);
+    }
+    case 'boolean':
+      return true;
+    case 'date':
+      return '2024-01-01';
+    case 'datetime':
+      return '2024-01-01T12:00:00Z';
+    case 'uuid':
+      return '123e4567-e89b-42d3-a456-426614174000';
+    case 'json':
+      return {};
+    case 'enum':
+      return c.values?.[0] ?? '';
+    default:
+      return null;
+  }
+}
+
+/** A POSIX shell single-quoted word. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
