@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ensurePythonEnvironment,
@@ -15,12 +16,11 @@ import {
   pythonPipRuns,
   runInPythonSandbox,
   runPythonTool,
-  startPostgresRelay,
 } from '../../src/backendgen/gate/python.ts';
 import type { GateReport, GeneratedFile, Plan } from '../../src/backendgen/targets/fastapi/contract.ts';
 import { fastapiTarget, generateFastapi } from '../../src/backendgen/targets/fastapi/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
-import { createTestDatabase, hasPostgres, itWhen, POSTGRES_MISSING } from '../support/services.ts';
+import { hasPostgres, itWhen, POSTGRES_MISSING, postgresUrl } from '../support/services.ts';
 
 /** A blog with every column type, each relationship kind (self-referential too) and hostile strings. */
 const BLOG: Plan = {
@@ -1290,21 +1290,21 @@ describe('fastapi target', () => {
   );
 
   itWhen(canGate && hasPostgres, hasPostgres ? GATE_MISSING : POSTGRES_MISSING)(
-    'the generated tests pass against PostgreSQL too (through the relayed socket; the sandbox has no network)',
+    'with a PostgreSQL server the gate runs the generated tests on a scratch database there (relayed socket; no network)',
     async () => {
       const { files, tests } = generateFastapi(BLOG);
       const dir = write(files, 'blog-postgres');
-      const env = await ensurePythonEnvironment(files.find((f) => f.path === 'requirements.lock')?.content ?? '');
-      const database = await createTestDatabase();
-      const relay = await startPostgresRelay(database.url);
-      try {
-        const step = await runPythonTool(dir, 'pytest', { env, postgres: relay });
-        const count = Object.values(tests.files).flat().length;
-        expect(step.counts, step.output.slice(-4000)).toEqual({ passed: count, failed: 0, errors: 0, skipped: 0 });
-      } finally {
-        await relay.close();
-        await database.drop();
-      }
+      const report = await gatePython(dir, { databaseUrl: postgresUrl ?? '' });
+      const pytest = report.steps.find((s) => s.name === 'pytest');
+      const count = Object.values(tests.files).flat().length;
+      expect(pytest?.counts, pytest?.output.slice(-4000)).toEqual({ passed: count, failed: 0, errors: 0, skipped: 0 });
+      expect(report.ok, summary(report)).toBe(true);
+      // The scratch database is gone afterwards.
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      const left = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'orbit_gate_%'");
+      await admin.end();
+      expect(left.rows).toEqual([]);
     },
     600_000,
   );

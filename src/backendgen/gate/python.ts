@@ -1,10 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { variables } from '../../platform/config.ts';
 import { OrbitError, ValidationError } from '../../platform/errors.ts';
 import { runSandboxed, type SandboxResult } from '../../platform/sandbox/index.ts';
@@ -16,7 +17,10 @@ const run = promisify(execFile);
 export interface PythonGateOptions {
   signal?: AbortSignal;
   onStep?: (step: GateStep) => void;
-  /** PostgreSQL URL for the generated tests (reached through the server's Unix socket); SQLite in memory otherwise. */
+  /**
+   * A PostgreSQL server (URL of a user who may CREATE DATABASE): the generated tests then run against a scratch
+   * database made there for this gate and dropped after it. SQLite in memory otherwise.
+   */
   databaseUrl?: string;
   /** Orbit's home (default: ORBIT_HOME); the shared environment lives under `<home>/cache/backendgen/python/`. */
   home?: string;
@@ -266,6 +270,32 @@ export async function startPostgresRelay(databaseUrl: string): Promise<PostgresR
   };
 }
 
+/** A fresh database on the server of `serverUrl`, so the generated tests (which empty their database) touch nothing else. */
+export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `orbit_gate_${randomBytes(8).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 interface Tool {
   name: string;
   args: (venv: string) => string[];
@@ -430,7 +460,8 @@ export async function gatePython(projectDir: string, options: PythonGateOptions 
     });
     return { target: 'fastapi', ok: false, steps, durationMs: Math.round(performance.now() - started) };
   }
-  const postgres = options.databaseUrl ? await startPostgresRelay(options.databaseUrl) : undefined;
+  const scratch = options.databaseUrl ? await createScratchDatabase(options.databaseUrl) : undefined;
+  const postgres = scratch ? await startPostgresRelay(scratch.url) : undefined;
   try {
     for (const tool of TOOLS) {
       if (options.signal?.aborted) break;
@@ -441,6 +472,7 @@ export async function gatePython(projectDir: string, options: PythonGateOptions 
     }
   } finally {
     await postgres?.close();
+    await scratch?.drop();
   }
   const ok = steps.length === TOOLS.length + 1 && steps.every((s) => s.ok);
   return { target: 'fastapi', ok, steps, durationMs: Math.round(performance.now() - started) };
