@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAnalysisExecutor } from './analysis/index.ts';
+import { backendExecutor, backendRoutes, MAX_MODEL_BODY_BYTES } from './backendgen/index.ts';
 import { demoExecutor } from './demo/index.ts';
 import { createEmbedder, createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
@@ -37,6 +38,7 @@ export function knowledgeBase(config: Config, database: Database, logger?: Logge
 export function createRegistry(config: Config, database: Database): ExecutorRegistry {
   const registry = new ExecutorRegistry();
   registry.register(demoExecutor);
+  registry.register(backendExecutor);
   registry.register(
     createAnalysisExecutor({
       allowedRoots: config.analysisRoots,
@@ -191,12 +193,19 @@ export async function startServer(config: Config, options: { workers: boolean; l
     healthChecks,
     routes: [
       { plugin: usageRoutes, options: { database: platform.database } },
+      { plugin: backendRoutes },
       {
         plugin: workflowRoutes,
         options: { database: platform.database, knowledgeBase: knowledgeBase(config, platform.database, logger) },
       },
     ],
     startRoutes: [
+      {
+        path: '/v1/backends',
+        kind: 'backend',
+        summary: 'Generate a tested backend project (FastAPI or Fastify) from a JSON data model',
+        bodyLimit: MAX_MODEL_BODY_BYTES,
+      },
       {
         path: '/v1/analyses',
         kind: 'analysis',
