@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { version } from '../version.ts';
 import { analyzeCommand } from './commands/analyze.ts';
+import { backendCommand } from './commands/backend.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -25,6 +26,7 @@ Examples:
   $ orbit serve                       start the server on http://127.0.0.1:7070 (embedded database, no setup)
   $ orbit doctor                      check what is installed and how to add what is missing
   $ orbit analyze . --mode deep       run every analysis tool over this repository
+  $ orbit backend generate examples/models/blog.json --target fastapi --out blog-api
   $ orbit runs list --status running  see what is running
   $ orbit runs watch <id>             follow a run live
 
@@ -38,6 +40,7 @@ for (const make of [
   runsCommand,
   usageCommand,
   analyzeCommand,
+  backendCommand,
   () => workflowCommand().addCommand(workflowGenerateCommand()),
   toolsCommand,
   keysCommand,

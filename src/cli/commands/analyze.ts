@@ -229,7 +229,8 @@ Examples:
               if (format === 'pdf') write('report.pdf', await renderPdf(report.reports.html ?? ''));
               else if (format === 'github-sarif') {
                 const split = splitForGithub(report.sarif);
-                split.logs.forEach((log, i) => write(`report.github-${i + 1}.sarif`, JSON.stringify(log, null, 2)));
+                for (const [i, log] of split.logs.entries())
+                  write(`report.github-${i + 1}.sarif`, JSON.stringify(log, null, 2));
                 for (const note of split.notes) out.info(`github-sarif: ${note}`);
               } else write(REPORT_FILE_NAMES[format], report.reports[format] ?? '');
             }
