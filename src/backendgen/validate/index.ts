@@ -4,6 +4,7 @@
  * from the checks below. Nothing is generated from a model with errors.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { singular } from '../model/naming.ts';
 import { type Column, IDENTIFIER_PATTERN, type Model, ModelSchema, type Relationship } from '../model/types.ts';
 import { CONTEXTS, type ReservedContext, reservedIn } from './reserved.ts';
@@ -37,13 +38,17 @@ export type Validation = { valid: true; model: Model; errors: [] } | { valid: fa
 const check = TypeCompiler.Compile(ModelSchema);
 const IDENT = new RegExp(IDENTIFIER_PATTERN);
 
-/** `{"a": 1,}` → the line and column of the mistake, from V8's position. */
-function jsonPosition(text: string, message: string): string {
-  const at = /position (\d+)/.exec(message);
-  if (!at) return '';
-  const offset = Number(at[1]);
-  const before = text.slice(0, offset).split('\n');
-  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+/**
+ * Where strict JSON text first goes wrong, as " at line L, column C". V8's own message does not always carry a
+ * position, so a tolerant parser (jsonc-parser, with comments and trailing commas treated as errors) finds it.
+ */
+function jsonPosition(text: string): string {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (!first) return '';
+  const before = text.slice(0, first.offset).split('\n');
+  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1} (${printParseErrorCode(first.error)})`;
 }
 
 /** Parses model JSON text, or returns the one error that says where it is broken. */
@@ -67,7 +72,7 @@ export function parseModelText(text: string, limits: ModelLimits = DEFAULT_LIMIT
       {
         pointer: '',
         code: 'malformed-json',
-        message: `The model is not valid JSON${jsonPosition(text, message)}: ${message}`,
+        message: `The model is not valid JSON${jsonPosition(text)}: ${message}`,
         hint: 'Fix the JSON syntax (a trailing comma, a missing quote or brace); an editor with the published schema shows it.',
       },
     ];
