@@ -15,7 +15,7 @@ export function singular(name: string): string {
   let one = last;
   if (IRREGULAR[last]) one = IRREGULAR[last] as string;
   else if (/[^aeiou]ies$/.test(last)) one = `${last.slice(0, -3)}y`;
-  else if (/(ss|x|ch|sh|zz)es$/.test(last)) one = last.slice(0, -2);
+  else if (/(ss|x|ch|sh|zz|us)es$/.test(last)) one = last.slice(0, -2);
   else if (/ses$/.test(last) && !/sses$/.test(last)) one = last.slice(0, -1);
   else if (/[^s]s$/.test(last) && !/(us|is)$/.test(last)) one = last.slice(0, -1);
   return [...parts, one].join('_');
