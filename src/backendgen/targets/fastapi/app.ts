@@ -23,7 +23,7 @@ import {
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
-import { exploded, Imports, pyModule, singleTuple, wrap } from './layout.ts';
+import { exploded, Imports, type Item, pyModule, singleTuple, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 
 const ON_DELETE = { cascade: 'CASCADE', 'set-null': 'SET NULL', restrict: 'RESTRICT' } as const;
@@ -367,12 +367,12 @@ export function modelsPy(plan: Plan): string {
     for (const c of table.columns) {
       const t = saType(table, c);
       const type = pyTypeModel(table, c);
-      const mapped: string[] = [];
+      const mapped: Item[] = [];
       if (c.references) {
         sa.add('ForeignKey');
         mapped.push(fkOf(c));
       } else {
-        mapped.push(t.local ? t.expr : `sa.${t.expr}`);
+        mapped.push(t.local || typeof t.expr !== 'string' ? t.expr : `sa.${t.expr}`);
         for (const i of t.imports) sa.add(i);
         if (t.local) imports.from('app.types', t.local);
       }
@@ -695,7 +695,8 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
     [
       `def _get(session: Session, item_id: ${keyType}) -> ${M}:`,
       `    """The row with its relations loaded, or 404."""`,
-      `    row = session.scalar(select(${M}).where(${M}.${pk.name} == item_id).options(*LOAD))`,
+      `    statement = select(${M}).where(${M}.${pk.name} == item_id).options(*LOAD)`,
+      '    row = session.scalar(statement)',
       '    if row is None:',
       `        raise not_found(${pyStr(table.name)}, item_id)`,
       '    return row',
@@ -734,7 +735,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   blocks.push(
     [
       '@router.post("", status_code=status.HTTP_201_CREATED)',
-      `def create_${table.singular}(body: ${C}Create, session: SessionDep) -> ${C}Read:`,
+      wrap('', `def create_${table.singular}`, [`body: ${C}Create`, 'session: SessionDep'], ` -> ${C}Read:`),
       `    """Creates a row of ${table.name}."""`,
       '    values = body.model_dump()',
       ...(refs.length > 0 ? ['    _check_references(session, values)'] : []),
@@ -784,7 +785,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   blocks.push(
     [
       '@router.get("/{item_id}")',
-      `def read_${table.singular}(item_id: ${keyType}, session: SessionDep) -> ${C}Read:`,
+      wrap('', `def read_${table.singular}`, [`item_id: ${keyType}`, 'session: SessionDep'], ` -> ${C}Read:`),
       `    """One row of ${table.name} with its related rows."""`,
       `    return ${C}Read.model_validate(_get(session, item_id))`,
     ].join('\n'),
@@ -793,7 +794,12 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   blocks.push(
     [
       '@router.patch("/{item_id}")',
-      `def update_${table.singular}(item_id: ${keyType}, body: ${C}Update, session: SessionDep) -> ${C}Read:`,
+      wrap(
+        '',
+        `def update_${table.singular}`,
+        [`item_id: ${keyType}`, `body: ${C}Update`, 'session: SessionDep'],
+        ` -> ${C}Read:`,
+      ),
       `    """Changes the fields sent of a row of ${table.name}."""`,
       '    row = _get(session, item_id)',
       '    changes = body.model_dump(exclude_unset=True)',
@@ -810,7 +816,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   blocks.push(
     [
       '@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)',
-      `def delete_${table.singular}(item_id: ${keyType}, session: SessionDep) -> Response:`,
+      wrap('', `def delete_${table.singular}`, [`item_id: ${keyType}`, 'session: SessionDep'], ' -> Response:'),
       `    """Deletes a row of ${table.name}; related rows follow their ON DELETE rule (409 if restricted)."""`,
       `    if session.get(${M}, item_id) is None:`,
       `        raise not_found(${pyStr(table.name)}, item_id)`,
@@ -857,7 +863,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
       imports.from('app.schemas', `${join.className}Link`);
       const optional = own.every((c) => c.nullable || hasDefault(c));
       params.push(optional ? `body: ${join.className}Link | None = None` : `body: ${join.className}Link`);
-      values = optional ? `, **(body or ${join.className}Link()).model_dump()` : ', **body.model_dump()';
+      values = optional ? `**(body or ${join.className}Link()).model_dump()` : '**body.model_dump()';
     }
     const attachName = `attach_${table.singular}_${r.field}`;
     blocks.push(
@@ -868,7 +874,11 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
         '    _get(session, item_id)',
         `    if session.get(${modelName(target.className)}, target_id) is None:`,
         `        raise not_found(${pyStr(target.name)}, target_id)`,
-        `    link = ${modelName(join.className)}(${r.via.ownColumn}=item_id, ${r.via.targetColumn}=target_id${values})`,
+        wrap('    ', `link = ${modelName(join.className)}`, [
+          `${r.via.ownColumn}=item_id`,
+          `${r.via.targetColumn}=target_id`,
+          ...(values ? [values] : []),
+        ]),
         '    session.add(link)',
         '    _commit(session)',
         `    return ${join.className}Summary.model_validate(link)`,

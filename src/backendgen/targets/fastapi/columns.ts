@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
+import { call, type Item } from './layout.ts';
 import { pyFloat, pyJson, pyStr } from './python.ts';
 
 /** PascalCase of a snake_case identifier. */
@@ -85,8 +86,17 @@ export function enumName(table: PlannedTable, c: PlannedColumn): string {
   return constraintName(`${table.name}_${c.name}`);
 }
 
+function enumCall(head: string, table: PlannedTable, c: PlannedColumn): Item {
+  return call(head, [
+    ...(c.values ?? []).map(pyStr),
+    `name=${pyStr(enumName(table, c))}`,
+    'native_enum=False',
+    `length=${enumLength(c)}`,
+  ]);
+}
+
 /** SQLAlchemy type expression for app/models.py (names imported from sqlalchemy / app.types). */
-export function saType(table: PlannedTable, c: PlannedColumn): { expr: string; imports: string[]; local?: string } {
+export function saType(table: PlannedTable, c: PlannedColumn): { expr: Item; imports: string[]; local?: string } {
   switch (c.type) {
     case 'string':
       return { expr: `String(${c.length ?? 255})`, imports: ['String'] };
@@ -109,11 +119,7 @@ export function saType(table: PlannedTable, c: PlannedColumn): { expr: string; i
     case 'json':
       return { expr: 'JSON', imports: ['JSON'] };
     case 'enum': {
-      const values = (c.values ?? []).map(pyStr).join(', ');
-      return {
-        expr: `Enum(${values}, name=${pyStr(enumName(table, c))}, native_enum=False, length=${enumLength(c)})`,
-        imports: ['Enum'],
-      };
+      return { expr: enumCall('sa.Enum', table, c), imports: ['Enum'] };
     }
     default:
       throw new Error(`unknown column type ${String(c.type)}`);
@@ -121,7 +127,7 @@ export function saType(table: PlannedTable, c: PlannedColumn): { expr: string; i
 }
 
 /** SQLAlchemy type as Alembic writes it (`sa.` prefix) for the migration. */
-export function migrationType(table: PlannedTable, c: PlannedColumn): string {
+export function migrationType(table: PlannedTable, c: PlannedColumn): Item {
   switch (c.type) {
     case 'string':
       return `sa.String(length=${c.length ?? 255})`;
@@ -144,8 +150,7 @@ export function migrationType(table: PlannedTable, c: PlannedColumn): string {
     case 'json':
       return 'sa.JSON()';
     case 'enum': {
-      const values = (c.values ?? []).map(pyStr).join(', ');
-      return `sa.Enum(${values}, name=${pyStr(enumName(table, c))}, native_enum=False, length=${enumLength(c)})`;
+      return enumCall('sa.Enum', table, c);
     }
     default:
       throw new Error(`unknown column type ${String(c.type)}`);

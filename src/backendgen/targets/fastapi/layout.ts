@@ -6,13 +6,42 @@
 
 export const LINE_LENGTH = 100;
 
-/** `head(item, item)` + tail on one line when it fits in LINE_LENGTH, else exploded. */
-export function wrap(indent: string, head: string, items: string[], tail = '', open = '(', close = ')'): string {
-  const one = `${indent}${head}${open}${items.join(', ')}${close}${tail}`;
-  if (one.length <= LINE_LENGTH && !items.some((i) => i.includes('\n'))) return one;
+/** A call (or bracketed list) whose arguments may themselves be calls: split from the outside in, as ruff does. */
+export interface Call {
+  head: string;
+  args: Item[];
+  open?: string;
+  close?: string;
+}
+
+export type Item = string | Call;
+
+export function call(head: string, args: Item[]): Call {
+  return { head, args };
+}
+
+/** An item on one line. */
+export function inline(item: Item): string {
+  if (typeof item === 'string') return item;
+  return `${item.head}${item.open ?? '('}${item.args.map(inline).join(', ')}${item.close ?? ')'}`;
+}
+
+function renderItem(indent: string, item: Item, tail: string): string {
+  const one = `${indent}${inline(item)}${tail}`;
+  if (typeof item === 'string' || (one.length <= LINE_LENGTH && !one.includes('\n'))) return one;
+  return wrap(indent, item.head, item.args, tail, item.open ?? '(', item.close ?? ')');
+}
+
+/**
+ * `head(item, item)` + tail on one line when it fits in LINE_LENGTH, else one item per line with a trailing comma
+ * (a nested call that still does not fit is split the same way).
+ */
+export function wrap(indent: string, head: string, items: Item[], tail = '', open = '(', close = ')'): string {
+  const one = `${indent}${head}${open}${items.map(inline).join(', ')}${close}${tail}`;
+  if (one.length <= LINE_LENGTH && !one.includes('\n')) return one;
   if (items.length === 0) return one;
   const inner = `${indent}    `;
-  return `${indent}${head}${open}\n${items.map((i) => `${inner}${i},\n`).join('')}${indent}${close}${tail}`;
+  return `${indent}${head}${open}\n${items.map((i) => `${renderItem(inner, i, ',')}\n`).join('')}${indent}${close}${tail}`;
 }
 
 /** A one-element tuple `(item,)`: on one line when it fits, else the item's own call is exploded inside. */

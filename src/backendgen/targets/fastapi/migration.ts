@@ -1,7 +1,7 @@
 import { uniqueName } from './app.ts';
 import { constraintName, migrationType, planDigest, tableIndexes, tableUniques } from './columns.ts';
 import type { Plan } from './contract.ts';
-import { exploded, Imports, pyModule, wrap } from './layout.ts';
+import { exploded, Imports, type Item, pyModule, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 
 const ON_DELETE = { cascade: 'CASCADE', 'set-null': 'SET NULL', restrict: 'RESTRICT' } as const;
@@ -26,7 +26,7 @@ export function migrationPy(plan: Plan): string {
   for (const table of plan.tables) {
     const items: string[] = [pyStr(table.name)];
     for (const c of table.columns) {
-      const args = [pyStr(c.name), migrationType(table, c), `nullable=${c.nullable ? 'True' : 'False'}`];
+      const args: Item[] = [pyStr(c.name), migrationType(table, c), `nullable=${c.nullable ? 'True' : 'False'}`];
       if (c.description !== undefined) args.push(`comment=${pyStr(c.description)}`);
       items.push(wrap('        ', 'sa.Column', args).trimStart());
     }

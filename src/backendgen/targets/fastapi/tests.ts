@@ -82,7 +82,7 @@ function sampleExpr(table: PlannedTable, c: PlannedColumn, samples: Map<string, 
     case 'string':
     case 'text': {
       const constant = samples.get(`${table.name}.${c.name}`);
-      if (constant) return `${constant}[n % len(${constant})]`;
+      if (constant) return `pick(${constant}, n)`;
       const low = check.minLength ?? 0;
       const high = maxLength(c) ?? 10000;
       return `text(${pyStr(c.name)}, n, ${low}, ${high})`;
@@ -114,6 +114,8 @@ function sampleExpr(table: PlannedTable, c: PlannedColumn, samples: Map<string, 
     case 'json':
       return '{"n": n}';
     case 'enum': {
+      const constant = samples.get(`${table.name}.${c.name}`);
+      if (constant) return `pick(${constant}, n)`;
       const values = c.values ?? [];
       const tuple = values.length === 1 ? `(${pyStr(values[0] ?? '')},)` : `(${values.map(pyStr).join(', ')})`;
       return `${tuple}[n % ${values.length}]`;
@@ -143,6 +145,12 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
   const samples = new Map<string, string>();
   const constants: string[] = [];
   for (const table of plan.tables) {
+    for (const c of ownColumns(table).filter((x) => x.type === 'enum')) {
+      const name = `${table.name}_${c.name}_choices`.toUpperCase();
+      samples.set(`${table.name}.${c.name}`, name);
+      const values = (c.values ?? []).map(pyStr);
+      constants.push(values.length === 1 ? `${name} = (${values[0]},)` : wrap('', `${name} = `, values, '', '(', ')'));
+    }
     for (const c of ownColumns(table)) {
       const pattern = c.check?.pattern;
       if (pattern === undefined || (c.type !== 'string' && c.type !== 'text')) continue;
@@ -202,6 +210,11 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
       '    return value.isoformat().replace("+00:00", "Z")',
     ].join('\n'),
     ['def uuid_text(n: int) -> str:', '    """A UUID for row n."""', '    return str(uuid.UUID(int=n + 1))'].join('\n'),
+    [
+      'def pick(values: tuple[str, ...], n: int) -> str:',
+      '    """The value for row n from a fixed list (enum values, samples of a pattern)."""',
+      '    return values[n % len(values)]',
+    ].join('\n'),
   ];
   const blocks: string[] = [...(constants.length > 0 ? [constants.join('\n')] : []), ...helpers];
   for (const table of entityTables(plan)) {
@@ -218,7 +231,7 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
     const needsClient = writableColumns(table).some((c) => c.references && !c.nullable);
     blocks.push(
       [
-        `def ${payloadName(table)}(client: TestClient, n: int | None = None) -> dict[str, Any]:`,
+        wrap('', `def ${payloadName(table)}`, ['client: TestClient', 'n: int | None = None'], ' -> dict[str, Any]:'),
         `    """A valid body for POST /${table.name}; row number n gives values that sort in n's order."""`,
         ...(needsClient ? [] : ['    del client  # this table needs no parent rows']),
         ...(entries.length > 0 ? ['    n = serial() if n is None else n'] : ['    del n']),
@@ -227,7 +240,12 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
     );
     blocks.push(
       [
-        `def ${factoryName(table)}(client: TestClient, n: int | None = None, **changes: Any) -> dict[str, Any]:`,
+        wrap(
+          '',
+          `def ${factoryName(table)}`,
+          ['client: TestClient', 'n: int | None = None', '**changes: Any'],
+          ' -> dict[str, Any]:',
+        ),
         `    """Creates a row of ${table.name} through the API and returns it."""`,
         `    payload = ${payloadName(table)}(client, n)`,
         '    payload.update(changes)',
@@ -243,7 +261,7 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
     if (own.length === 0) continue;
     blocks.push(
       [
-        `def ${linkPayloadName(join)}(n: int | None = None) -> dict[str, Any]:`,
+        wrap('', `def ${linkPayloadName(join)}`, ['n: int | None = None'], ' -> dict[str, Any]:'),
         `    """A valid body for linking two rows through ${join.name}."""`,
         '    n = serial() if n is None else n',
         exploded(
@@ -345,7 +363,7 @@ export function tablesTestPy(plan: Plan, table: PlannedTable, inventory: TestInv
   const blocks: string[] = [];
   const test = (name: string, body: string[]) => {
     names.push(name);
-    blocks.push([`def ${name}(client: TestClient) -> None:`, ...body].join('\n'));
+    blocks.push([wrap('', `def ${name}`, ['client: TestClient'], ' -> None:'), ...body].join('\n'));
   };
   const updatable = writableColumns(table).find((c) => !c.references);
 
@@ -393,8 +411,21 @@ export function tablesTestPy(plan: Plan, table: PlannedTable, inventory: TestInv
 
   for (const unique of tableUniques(table)) {
     const label = unique.join('_');
+    // Optional foreign keys are left out of the factory's rows: the rows compared here name a parent.
+    const optionalRefs = unique.flatMap((u) => {
+      const c = table.columns.find((x) => x.name === u);
+      return c?.references && c.nullable ? [c] : [];
+    });
+    for (const c of optionalRefs)
+      imports.from('tests.factories', factoryName(tableOf(plan, c.references?.table ?? '')));
+    const parents = optionalRefs.map(
+      (c) =>
+        `${pyStr(c.name)}: ${factoryName(tableOf(plan, c.references?.table ?? ''))}(client)[${pyStr(c.references?.column ?? '')}]`,
+    );
     test(`test_unique_${label}_conflict_is_409`, [
-      `    first = ${factory}(client)`,
+      parents.length > 0
+        ? wrap('    ', `first = ${factory}`, ['client', `**{${parents.join(', ')}}`])
+        : `    first = ${factory}(client)`,
       `    second = ${payload}(client)`,
       ...unique.map((u) => `    second[${pyStr(u)}] = first[${pyStr(u)}]`),
       `    assert client.post(${pyStr(url)}, json=second).status_code == 409`,
@@ -578,7 +609,7 @@ export function relationshipsTestPy(plan: Plan, inventory: TestInventory): strin
   const blocks: string[] = [];
   const test = (name: string, body: string[]) => {
     names.push(name);
-    blocks.push([`def ${name}(client: TestClient) -> None:`, ...body].join('\n'));
+    blocks.push([wrap('', `def ${name}`, ['client: TestClient'], ' -> None:'), ...body].join('\n'));
   };
   for (const rel of fks) {
     const { child, parent, column, childSide, parentSide } = rel;
