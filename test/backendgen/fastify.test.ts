@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeGate, runNodeTests } from '../../src/backendgen/gate/node.ts';
 import type { GateReport, GeneratedFile, Plan, PlannedColumn } from '../../src/backendgen/targets/fastify/contract.ts';
 import { fastifyTarget } from '../../src/backendgen/targets/fastify/index.ts';
-import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import { runSandboxed, sandboxAvailable } from '../../src/platform/sandbox/index.ts';
 import { hasPostgres, itWhen, POSTGRES_MISSING, postgresUrl } from '../support/services.ts';
 
 const col = (o: Record<string, unknown>): PlannedColumn =>
@@ -415,7 +415,44 @@ describe('fastify target: quality gate', () => {
     900_000,
   );
 
-  itWhen(sandbox.available && hasPostgres, `${SANDBOX_MISSING}; ${POSTGRES_MISSING}`)(
+  itWhen(sandbox.available, SANDBOX_MISSING)(
+    "the README's curl examples run as written against the started server (in the sandbox, on PGlite)",
+    async () => {
+      const readme = fs.readFileSync(path.join(projectDir, 'README.md'), 'utf8');
+      const commands = readme
+        .slice(readme.indexOf('## API'))
+        .split('\n')
+        .filter((line) => line.startsWith('curl ') || /^ID_[A-Z0-9_]+=\$\(curl /.test(line))
+        // -f: any 4xx/5xx answer fails the script.
+        .map((line) => line.replace(/curl -s /g, 'curl -sSf '));
+      expect(commands.length).toBeGreaterThan(20);
+      const nodePrefix = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
+      const script = [
+        'node node_modules/tsx/dist/cli.mjs src/server.ts > /tmp/server.log 2>&1 &',
+        'for i in $(seq 1 150); do curl -sf localhost:3000/health > /dev/null && break; sleep 0.2; done',
+        'set -e',
+        ...commands.map((c) => `${c}; echo`),
+        'echo README-OK',
+      ].join('\n');
+      const result = await runSandboxed({
+        command: '/bin/bash',
+        args: ['-c', script],
+        cwd: projectDir,
+        workspace: projectDir,
+        readOnly: [
+          fs.realpathSync(path.join(projectDir, 'node_modules')),
+          ...(nodePrefix.startsWith('/usr') ? [] : [nodePrefix]),
+        ],
+        env: { DATABASE_URL: 'memory://', PORT: '3000', PATH: `${nodePrefix}/bin:/usr/local/bin:/usr/bin:/bin` },
+        timeoutMs: 120_000,
+        memoryBytes: 4 * 1024 ** 3,
+      });
+      expect(result.stdout, `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`).toContain('README-OK');
+    },
+    180_000,
+  );
+
+  itWhen(sandbox.available && hasPostgres, sandbox.available ? POSTGRES_MISSING : SANDBOX_MISSING)(
     'the generated tests also pass against a real PostgreSQL server (DATABASE_URL)',
     () => {
       // Outside the sandbox: it has no network, and the server's Unix socket uses peer authentication.

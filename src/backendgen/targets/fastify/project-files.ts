@@ -166,21 +166,29 @@ export function readme(project: ProjectInfo): string {
     '',
   );
   lines.push(
-    'The examples use id 1 for tables with integer keys and `ID` for tables with uuid keys: use an id from a POST answer.',
+    'Run the examples in order, in one shell: tables come parents first, so the rows a body references exist. They',
+    'use id 1 for tables with integer keys; for a table with uuid keys the POST keeps the new id in a shell variable.',
     '',
   );
-  const idOf = (t: { pk: { col: { type: string } } }) => (t.pk.col.type === 'uuid' ? 'ID' : '1');
+  const idOf = (t: { pk: { col: { type: string } }; table: { name: string } }) =>
+    t.pk.col.type === 'uuid' ? `$ID_${t.table.name.toUpperCase()}` : '1';
+  const links: string[] = [];
   for (const t of project.entities) {
     const name = t.table.name;
     const id = idOf(t);
     lines.push(`### ${name}`, '', '```sh');
-    lines.push(
-      `curl -s -X POST localhost:3000/${name} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(exampleValue(project, name)))}`,
-    );
+    const post = `curl -s -X POST localhost:3000/${name} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(exampleValue(project, name)))}`;
+    if (t.pk.col.type === 'uuid') {
+      lines.push(
+        `${id.slice(1)}=$(${post} | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).${t.pk.col.name}')`,
+      );
+    } else {
+      lines.push(post);
+    }
     const sortCol = t.columns.find((c) => c.sortable && !c.col.primaryKey)?.col.name ?? t.pk.col.name;
-    lines.push(`curl -s 'localhost:3000/${name}?limit=10&offset=0&sort=${sortCol}&order=desc'`);
+    lines.push(`curl -s "localhost:3000/${name}?limit=10&offset=0&sort=${sortCol}&order=desc"`);
     const include = t.relations.map((r) => r.field).join(',');
-    lines.push(`curl -s 'localhost:3000/${name}/${id}${include ? `?include=${include}` : ''}'`);
+    lines.push(`curl -s "localhost:3000/${name}/${id}${include ? `?include=${include}` : ''}"`);
     const updatable = t.writable.find((c) => !c.col.references && c.samples.length > 1);
     if (updatable) {
       lines.push(
@@ -199,12 +207,23 @@ export function readme(project: ProjectInfo): string {
         );
         const body = shellQuote(JSON.stringify(Object.fromEntries(own.map((c) => [c.col.name, c.samples[0]]))));
         const attach = `localhost:3000/${name}/${id}/${r.field}/${target ? idOf(target) : '1'}`;
-        if (own.length > 0) lines.push(`curl -s -X POST ${attach} -H 'content-type: application/json' -d ${body}`);
-        else lines.push(`curl -s -X POST ${attach}`);
-        lines.push(`curl -s -X DELETE ${attach}`);
+        if (own.length > 0) links.push(`curl -s -X POST ${attach} -H 'content-type: application/json' -d ${body}`);
+        else links.push(`curl -s -X POST ${attach}`);
+        links.push(`curl -s localhost:3000/${name}/${id}/${r.field}`, `curl -s -X DELETE ${attach}`);
       }
     }
-    lines.push(`curl -s -X DELETE localhost:3000/${name}/${id}`, '```', '');
+    lines.push('```', '');
   }
+  if (links.length > 0) lines.push('### Many-to-many links', '', '```sh', ...links, '```', '');
+  lines.push(
+    '### Deleting',
+    '',
+    'Children first (a `restrict` reference makes deleting its parent answer 409):',
+    '',
+    '```sh',
+  );
+  for (const t of [...project.entities].reverse())
+    lines.push(`curl -s -X DELETE localhost:3000/${t.table.name}/${idOf(t)}`);
+  lines.push('```', '');
   return `${lines.join('\n')}`;
 }
