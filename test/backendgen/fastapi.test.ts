@@ -554,7 +554,7 @@ const BLOG: Plan = {
 /**
  * A shop with uuid keys, a self-referential many-to-many, a join table with a required column, a model class named
  * like an imported name (Order), a column named like a paging parameter (sort), a one-value enum, date/datetime/uuid
- * defaults and a table with nothing but its key.
+ * defaults, string defaults too long for one line, and a table with nothing but its key.
  */
 const SHOP: Plan = {
   name: 'shop',
@@ -746,6 +746,18 @@ const SHOP: Plan = {
             minLength: 2,
             maxLength: 500,
           },
+          default:
+            'A default long enough to push the constant past the line length: "quoted" and \'single\' text, a backslash \\ and more words here.',
+        },
+        {
+          name: 'label',
+          type: 'string',
+          length: 200,
+          nullable: false,
+          unique: false,
+          index: false,
+          primaryKey: false,
+          default: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
         },
       ],
       primaryKey: ['id'],

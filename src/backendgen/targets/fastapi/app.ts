@@ -23,7 +23,7 @@ import {
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
-import { exploded, Imports, type Item, pyModule, singleTuple, wrap } from './layout.ts';
+import { assignAtom, exploded, Imports, type Item, pyModule, singleTuple, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 
 const ON_DELETE = { cascade: 'CASCADE', 'set-null': 'SET NULL', restrict: 'RESTRICT' } as const;
@@ -39,7 +39,7 @@ export function settingsPy(plan: Plan): string {
     '',
     '    model_config = SettingsConfigDict(env_file=".env", extra="ignore")',
     '',
-    `    database_url: str = ${pyStr(`sqlite:///./${plan.name}.db`)}`,
+    assignAtom('    ', 'database_url: str', pyStr(`sqlite:///./${plan.name}.db`)),
     '    sql_echo: bool = False',
     '',
     '    @field_validator("database_url")',
@@ -262,7 +262,10 @@ export function defaultsPy(plan: Plan): string | undefined {
       if (c.type === 'uuid') imports.import('uuid');
       // An enum's default stays a literal type (bare Final), so it fits the column's Literal[...] type.
       const annotation = c.type === 'enum' ? 'Final' : `Final[${d.annotation}]`;
-      lines.push(`${defaultConstant(table, c)}: ${annotation} = ${d.expr}`);
+      const lhs = `${defaultConstant(table, c)}: ${annotation}`;
+      if (typeof d.expr !== 'string') lines.push(wrap('', `${lhs} = ${d.expr.head}`, d.expr.args));
+      else if (d.expr.includes('\n')) lines.push(`${lhs} = ${d.expr}`);
+      else lines.push(assignAtom('', lhs, d.expr));
     }
   }
   if (lines.length === 0) return undefined;
@@ -648,7 +651,10 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   const filters = table.columns.filter((c) => !c.primaryKey && filterable(c) && !QUERY_NAMES.has(c.name));
   const refs = table.columns.filter((c) => c.references);
   const required = writableColumns(table).filter((c) => !c.nullable);
-  const head = [`router = APIRouter(prefix=${pyStr(`/${table.name}`)}, tags=[${pyStr(table.name)}])`, ''];
+  const head = [
+    wrap('', 'router = APIRouter', [`prefix=${pyStr(`/${table.name}`)}`, `tags=[${pyStr(table.name)}]`]),
+    '',
+  ];
   head.push(
     wrap(
       '',

@@ -175,7 +175,11 @@ export function defaultConstant(table: PlannedTable, c: PlannedColumn): string {
 }
 
 /** Python expression of a constant default (for app/defaults.py), with the imports it needs. */
-export function defaultValue(c: PlannedColumn): { expr: string; annotation: string; imports: [string, string][] } {
+export function defaultValue(c: PlannedColumn): {
+  expr: string | { head: string; args: string[] };
+  annotation: string;
+  imports: [string, string][];
+} {
   const v = c.default;
   switch (c.type) {
     case 'string':
@@ -187,22 +191,26 @@ export function defaultValue(c: PlannedColumn): { expr: string; annotation: stri
       return { expr: BigInt(Math.trunc(Number(v))).toString(), annotation: 'int', imports: [] };
     case 'decimal':
       return {
-        expr: `Decimal(${pyStr(decimalText(v, c.scale ?? 0))})`,
+        expr: { head: 'Decimal', args: [pyStr(decimalText(v, c.scale ?? 0))] },
         annotation: 'Decimal',
         imports: [['decimal', 'Decimal']],
       };
     case 'boolean':
       return { expr: v ? 'True' : 'False', annotation: 'bool', imports: [] };
     case 'date':
-      return { expr: `date.fromisoformat(${pyStr(String(v))})`, annotation: 'date', imports: [['datetime', 'date']] };
+      return {
+        expr: { head: 'date.fromisoformat', args: [pyStr(String(v))] },
+        annotation: 'date',
+        imports: [['datetime', 'date']],
+      };
     case 'datetime':
       return {
-        expr: `datetime.fromisoformat(${pyStr(String(v))})`,
+        expr: { head: 'datetime.fromisoformat', args: [pyStr(String(v))] },
         annotation: 'datetime',
         imports: [['datetime', 'datetime']],
       };
     case 'uuid':
-      return { expr: `uuid.UUID(${pyStr(String(v))})`, annotation: 'uuid.UUID', imports: [] };
+      return { expr: { head: 'uuid.UUID', args: [pyStr(String(v))] }, annotation: 'uuid.UUID', imports: [] };
     case 'json':
       return { expr: pyJson(v, ''), annotation: 'Any', imports: [['typing', 'Any']] };
     default:

@@ -44,6 +44,19 @@ export function wrap(indent: string, head: string, items: Item[], tail = '', ope
   return `${indent}${head}${open}\n${items.map((i) => `${renderItem(inner, i, ',')}\n`).join('')}${indent}${close}${tail}`;
 }
 
+/**
+ * `lhs = atom` as ruff writes it: on one line when it fits; else the atom in parentheses on its own line when that
+ * makes it fit, or when the target is annotated with a subscript (ruff then prefers the parentheses); else as is.
+ */
+export function assignAtom(indent: string, lhs: string, atom: string): string {
+  const one = `${indent}${lhs} = ${atom}`;
+  if (one.length <= LINE_LENGTH) return one;
+  if (`${indent}    ${atom}`.length <= LINE_LENGTH || lhs.includes('[')) {
+    return `${indent}${lhs} = (\n${indent}    ${atom}\n${indent})`;
+  }
+  return one;
+}
+
 /** A one-element tuple `(item,)`: on one line when it fits, else the item's own call is exploded inside. */
 export function singleTuple(indent: string, head: string, callHead: string, callArgs: string[], tail = ''): string {
   const one = `${indent}${head}(${callHead}(${callArgs.join(', ')}),)${tail}`;
