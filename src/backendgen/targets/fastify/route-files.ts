@@ -29,7 +29,17 @@ function bodyProperty(c: ColumnInfo, optional: boolean): string {
   return `    ${c.col.name}: ${optional ? `Type.Optional(${t})` : t},`;
 }
 
-function datetimeConversion(columns: ColumnInfo[], fn: string, input: string, output: string): string[] {
+/**
+ * Request bodies carry datetimes as ISO strings; Drizzle's timestamp columns take Date objects. Required datetimes
+ * (in a create body) are converted directly, optional ones only when present.
+ */
+function datetimeConversion(
+  columns: ColumnInfo[],
+  fn: string,
+  input: string,
+  output: string,
+  partial: boolean,
+): string[] {
   const dates = columns.filter((c) => c.col.type === 'datetime');
   if (dates.length === 0) return [`function ${fn}(body: ${input}): ${output} {`, '  return body;', '}'];
   const lines = [`function ${fn}(body: ${input}): ${output} {`];
@@ -38,7 +48,8 @@ function datetimeConversion(columns: ColumnInfo[], fn: string, input: string, ou
   for (const c of dates) {
     const n = c.col.name;
     const convert = c.col.nullable ? `${n} === null ? null : new Date(${n})` : `new Date(${n})`;
-    lines.push(`    ...(${n} === undefined ? {} : { ${n}: ${convert} }),`);
+    if (c.required && !partial) lines.push(`    ${n}: ${convert},`);
+    else lines.push(`    ...(${n} === undefined ? {} : { ${n}: ${convert} }),`);
   }
   lines.push('  };', '}');
   return lines;
@@ -190,9 +201,12 @@ export function routesTs(project: ProjectInfo, table: TableInfo): string {
   } else {
     body.push('const ReadQuery = Type.Object({}, { additionalProperties: false });', '');
   }
-  body.push(...datetimeConversion(table.writable, 'createValues', `${T}CreateBody`, `typeof ${v}.$inferInsert`), '');
   body.push(
-    ...datetimeConversion(table.writable, 'updateValues', `${T}UpdateBody`, `Partial<typeof ${v}.$inferInsert>`),
+    ...datetimeConversion(table.writable, 'createValues', `${T}CreateBody`, `typeof ${v}.$inferInsert`, false),
+    '',
+  );
+  body.push(
+    ...datetimeConversion(table.writable, 'updateValues', `${T}UpdateBody`, `Partial<typeof ${v}.$inferInsert>`, true),
     '',
   );
   body.push(
@@ -306,11 +320,23 @@ export function routesTs(project: ProjectInfo, table: TableInfo): string {
       body.push(`const ${linkName}Body = Type.Object(`, '  {');
       for (const c of own) body.push(bodyProperty(c, !c.required));
       body.push('  },', '  { additionalProperties: false },', ');', '');
+      const omit = `Omit<typeof ${join.varName}.$inferInsert, '${via.ownColumn}' | '${via.targetColumn}'>`;
+      body.push(
+        ...datetimeConversion(
+          own,
+          `${camel(linkName.charAt(0).toLowerCase() + linkName.slice(1))}Values`,
+          `Static<typeof ${linkName}Body>`,
+          omit,
+          false,
+        ),
+        '',
+      );
     }
     const path = `${base}/:id/${field}/:targetId`;
     const schema =
       own.length > 0 ? `{ params: ${linkName}Params, body: ${linkName}Body }` : `{ params: ${linkName}Params }`;
-    const values = own.length > 0 ? '...request.body, ' : '';
+    const values =
+      own.length > 0 ? `...${camel(linkName.charAt(0).toLowerCase() + linkName.slice(1))}Values(request.body), ` : '';
     routes.push(
       '',
       `  // Attach: links one ${oneLine(target.table.name)} row; 409 when the link exists already.`,
