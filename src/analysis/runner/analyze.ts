@@ -111,8 +111,19 @@ export async function analyzeRepository(options: AnalyzeOptions): Promise<Analys
       };
     } else {
       const executable = tool.findExecutable(env);
+      const unconfigured = tool.service && !tool.service.env.some((name) => process.env[name]);
       if (!executable) result = notInstalled(tool, env);
-      else {
+      else if (unconfigured && tool.service) {
+        result = {
+          tool: tool.name,
+          informationUri: tool.informationUri,
+          status: 'not_configured',
+          reason: `${tool.service.what}; to run it: ${tool.service.fix}`,
+          durationMs: 0,
+          findings: [],
+          notices: [],
+        };
+      } else {
         options.onProgress?.({ tool: tool.name, phase: 'started', files: files.length });
         result = await runTool(
           { tool, files, repoRoot, env, timeoutMs, maxArgvBytes: options.maxArgvBytes, signal: options.signal },

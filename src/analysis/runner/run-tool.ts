@@ -59,6 +59,16 @@ export function chunkFiles(files: readonly string[], maxBytes = MAX_ARGV_BYTES):
   return chunks;
 }
 
+/** The service credentials a tool was configured with (names from its descriptor, values from Orbit's env). */
+function serviceEnv(tool: RunToolInput['tool']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of tool.service?.env ?? []) {
+    const value = process.env[name];
+    if (value) out[name] = value;
+  }
+  return out;
+}
+
 type ChunkOutcome = Pick<ToolRunResult, 'status' | 'reason' | 'findings'>;
 
 /** One sandboxed run of the tool over one chunk of files, in a fresh scratch workspace. */
@@ -95,7 +105,8 @@ async function runChunk(
       cwd: scratch,
       workspace: scratch,
       readOnly: [...new Set(readOnly)],
-      env: { ...tool.env },
+      env: { ...tool.env, ...serviceEnv(tool) },
+      network: tool.service ? 'host' : false,
       timeoutMs,
       memoryBytes: tool.memoryBytes,
       maxOutputBytes: MAX_OUTPUT_BYTES,

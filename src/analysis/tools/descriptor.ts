@@ -73,6 +73,12 @@ export interface ToolDescriptor {
   };
   /** Lays out what the tool needs in the scratch directory before it runs (e.g. the file set as a tree of links). */
   prepare?(ctx: ArgvContext): void;
+  /**
+   * A remote service the tool needs at run time (a vulnerability database, an API). Without one of `env` set the
+   * tool is reported as not configured, with `fix`; with it, the variables are passed in and the tool runs with the
+   * host's network (its file system view stays sandboxed).
+   */
+  service?: { env: string[]; what: string; fix: string };
   /** Host paths outside the repository the tool must read (the interpreter behind a repository's own venv). */
   extraReadOnly?(ctx: ArgvContext): string[];
   /** The command line for machine-readable output over the whole file set at once. */

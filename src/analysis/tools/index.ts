@@ -1,16 +1,24 @@
 import { bandit } from './bandit.ts';
 import { black } from './black.ts';
+import { checkstyle } from './checkstyle.ts';
+import { clippy } from './clippy.ts';
 import { codespell } from './codespell.ts';
+import { cppcheck } from './cppcheck.ts';
 import type { ToolDescriptor } from './descriptor.ts';
 import { eslint } from './eslint.ts';
 import { flake8 } from './flake8.ts';
 import { gitleaks } from './gitleaks.ts';
+import { govet } from './govet.ts';
 import { mypy } from './mypy.ts';
 import { prettier } from './prettier.ts';
 import { pylint } from './pylint.ts';
+import { rubocop } from './rubocop.ts';
 import { ruff } from './ruff.ts';
+import { safety } from './safety.ts';
 import { semgrep } from './semgrep.ts';
 import { shellcheck } from './shellcheck.ts';
+import { snyk } from './snyk.ts';
+import { staticcheck } from './staticcheck.ts';
 import { yamllint } from './yamllint.ts';
 
 export type { ArgvContext, InstallRoute, ToolDescriptor, ToolEnvironment, ToolOutput } from './descriptor.ts';
@@ -32,6 +40,14 @@ export const TOOLS: readonly ToolDescriptor[] = [
   codespell,
   semgrep,
   gitleaks,
+  rubocop,
+  cppcheck,
+  checkstyle,
+  govet,
+  staticcheck,
+  clippy,
+  safety,
+  snyk,
 ];
 
 export type AnalysisMode = 'quick' | 'standard' | 'deep';
@@ -51,6 +67,14 @@ export const MODES: Record<AnalysisMode, readonly string[]> = {
     'yamllint',
     'codespell',
     'gitleaks',
+    'rubocop',
+    'cppcheck',
+    'checkstyle',
+    'govet',
+    'staticcheck',
+    'clippy',
+    'safety',
+    'snyk',
   ],
   deep: TOOLS.map((t) => t.name),
 };

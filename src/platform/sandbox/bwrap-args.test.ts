@@ -28,6 +28,7 @@ function options(overrides: Partial<NormalizedOptions> = {}): NormalizedOptions 
     maxFileBytes: 4096,
     stdin: undefined,
     signal: undefined,
+    shareNetwork: false,
     ...overrides,
   };
 }
@@ -49,6 +50,12 @@ describe('bwrapArgs', () => {
     }
     expect(args.join(' ')).toContain('--uid 1000 --gid 1000 --cap-drop ALL');
     expect(args).not.toContain('--share-net');
+  });
+
+  it("shares the host's network (and its resolver config) only when asked for network: 'host'", () => {
+    const args = bwrapArgs(options({ shareNetwork: true }), layout, 'cgroup-v1');
+    expect(args.join(' ')).toContain('--unshare-all --unshare-user');
+    expect(args.join(' ')).toContain('--share-net --ro-bind-try /etc/resolv.conf /etc/resolv.conf');
   });
 
   it('mounts system directories read-only, a private /tmp, and only the workspace writable', () => {

@@ -100,6 +100,7 @@ export function bwrapArgs(options: NormalizedOptions, layout: HostLayout, mode: 
     '--cap-drop',
     'ALL',
   ];
+  if (options.shareNetwork) args.push('--share-net', '--ro-bind-try', '/etc/resolv.conf', '/etc/resolv.conf');
   if (layout.canDisableUserns) args.push('--disable-userns');
   args.push('--die-with-parent', '--new-session', '--hostname', 'orbit-sandbox', '--ro-bind', '/usr', '/usr');
   for (const entry of layout.rootEntries) {

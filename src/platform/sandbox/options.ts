@@ -26,6 +26,8 @@ export interface NormalizedOptions {
   maxFileBytes: number;
   stdin: string | undefined;
   signal: AbortSignal | undefined;
+  /** The host's network is shared (`network: 'host'`). */
+  shareNetwork: boolean;
 }
 
 function isPositiveInteger(value: unknown): value is number {
@@ -100,7 +102,7 @@ function pathList(value: unknown, pointer: string, errors: FieldError[]): string
 /** Checks every option at once and reports each bad field with its JSON pointer. */
 export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
   const errors: FieldError[] = [];
-  if (options.network !== undefined && options.network !== false) {
+  if (options.network !== undefined && options.network !== false && options.network !== 'host') {
     throw new OrbitError(
       'sandbox-network-allowlist-unsupported',
       501,
@@ -146,6 +148,7 @@ export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
     maxFileBytes: limit(options.maxFileBytes, DEFAULT_MAX_FILE_BYTES, '/maxFileBytes', errors),
     stdin: options.stdin,
     signal: options.signal,
+    shareNetwork: options.network === 'host',
   };
   if (options.stdin !== undefined && typeof options.stdin !== 'string') {
     errors.push({ pointer: '/stdin', message: 'must be a string' });

@@ -12,8 +12,12 @@ export interface SandboxOptions {
   writable?: string[];
   /** The child's whole environment, on top of a minimal PATH/HOME/LANG; nothing is inherited from Orbit. */
   env?: Record<string, string>;
-  /** Default false: no network at all. A host allow-list is not supported and is refused with a clear error. */
-  network?: false | { allowHosts: string[] };
+  /**
+   * Default false: no network at all. `'host'` shares the host's network (for a tool whose job is to ask a remote
+   * service, e.g. a vulnerability database; the file system stays sandboxed). A host allow-list is not supported and
+   * is refused with a clear error.
+   */
+  network?: false | 'host' | { allowHosts: string[] };
   /** Wall-clock limit; the whole process tree is killed when it passes. */
   timeoutMs: number;
   /** Memory limit of the whole tree (cgroup) or of each process's address space (rlimit fallback). Default 2 GiB. */
