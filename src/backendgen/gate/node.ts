@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { variables } from '../../platform/config.ts';
 import { OrbitError } from '../../platform/errors.ts';
-import { runSandboxed } from '../../platform/sandbox/index.ts';
+import { runSandboxed, sandboxAvailable } from '../../platform/sandbox/index.ts';
 import type { GateReport, GateStep } from '../targets/fastify/contract.ts';
 
 export interface NodeDependencySet {
@@ -233,6 +233,16 @@ export function countTests(output: string): {
   };
 }
 
+/**
+ * With a memory cgroup the limit is real memory: 4 GiB for the whole step. Without one the sandbox can only cap each
+ * process's address space, and PGlite's WebAssembly memory alone reserves about 10 GiB of it (measured: PGlite
+ * does not start under 8 GiB, does under 12 GiB), so the cap is then 32 GiB of address space.
+ */
+async function memoryLimit(): Promise<number> {
+  const availability = await sandboxAvailable();
+  return availability.limits === 'rlimit' ? 32 * 1024 ** 3 : 4 * 1024 ** 3;
+}
+
 async function sandboxStep(
   name: string,
   projectDir: string,
@@ -252,7 +262,7 @@ async function sandboxStep(
     env: { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', NODE_OPTIONS: '--max-old-space-size=2048', ...extraEnv },
     network: false,
     timeoutMs,
-    memoryBytes: 4 * 1024 ** 3,
+    memoryBytes: await memoryLimit(),
     ...(signal ? { signal } : {}),
   });
   const killed = result.killedReason ? `\n[${name} stopped: ${result.killedReason}]` : '';
