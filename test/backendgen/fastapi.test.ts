@@ -1162,6 +1162,105 @@ const EDGE: Plan = {
   ],
 } as unknown as Plan;
 
+/**
+ * A model (validated and planned by core) whose names are as long as the validator allows: the layout no longer fits
+ * 100 columns, so the project is configured for its longest statement and ruff format still agrees.
+ */
+const LONG_NAMES_MODEL: unknown = {
+  name: 'a_rather_long_project_name_for_testing_the_line_wrapping_logic',
+  description: 'Long names everywhere',
+  tables: [
+    {
+      name: 'extraordinarily_long_table_names_that_test_the_wrapping_abcdefg',
+      columns: [
+        {
+          name: 'an_extremely_long_column_name_that_pushes_every_line_over_limit',
+          type: 'string',
+          length: 100,
+          unique: true,
+          index: true,
+          check: {
+            pattern: '^[a-z]+$',
+            minLength: 2,
+          },
+        },
+        {
+          name: 'another_extremely_long_column_name_with_an_enumeration_of_value',
+          type: 'enum',
+          values: ['first_very_long_enumeration_value_name', 'second_very_long_enumeration_value_name', 'third'],
+          default: 'third',
+        },
+        {
+          name: 'a_decimal_column_with_a_long_name_and_both_bounds_declared_here',
+          type: 'decimal',
+          precision: 12,
+          scale: 4,
+          check: {
+            min: 0,
+            max: 1000,
+          },
+        },
+        {
+          name: 'a_json_column_with_a_long_name_and_a_nested_default_value_there',
+          type: 'json',
+          default: {
+            some_key_that_is_long: [
+              'a',
+              'b',
+              {
+                c: 'd',
+              },
+            ],
+            another: null,
+          },
+        },
+      ],
+    },
+    {
+      name: 'second_extraordinarily_long_table_name_for_relationships_abcdef',
+      columns: [
+        {
+          name: 'title_of_the_second_table_with_a_long_name_of_sixty_three_chars',
+          type: 'text',
+          nullable: true,
+        },
+      ],
+    },
+  ],
+  relationships: [
+    {
+      kind: 'one-to-many',
+      parent: 'extraordinarily_long_table_names_that_test_the_wrapping_abcdefg',
+      child: 'second_extraordinarily_long_table_name_for_relationships_abcdef',
+      foreignKey: 'reference_to_the_first_table_with_a_long_foreign_key_name_here',
+      parentField: 'the_parent_row_of_this_child_with_a_quite_long_attribute_name',
+      childField: 'the_children_rows_of_this_parent_with_a_long_attribute_name',
+      required: true,
+      onDelete: 'cascade',
+    },
+    {
+      kind: 'many-to-many',
+      parent: 'extraordinarily_long_table_names_that_test_the_wrapping_abcdefg',
+      child: 'second_extraordinarily_long_table_name_for_relationships_abcdef',
+      joinTable: {
+        name: 'a_join_table_with_a_very_long_name_too_for_many_to_many_linking',
+        columns: [
+          {
+            name: 'a_join_column_with_a_long_name_and_a_default_value_of_zero_here',
+            type: 'integer',
+            default: 0,
+            check: {
+              min: 0,
+            },
+          },
+        ],
+      },
+      parentField: 'linked_parents_through_the_many_to_many_relationship_long_name',
+      childField: 'linked_children_through_the_many_to_many_relationship_long_nam',
+    },
+  ],
+};
+
 /** Models the gate must pass (core's examples/models join them once core's planner is in main). */
 const FIXTURES: Record<string, Plan> = { 'fixture blog': BLOG, 'fixture shop': SHOP, 'fixture edge': EDGE };
 
@@ -1177,6 +1276,11 @@ for (const file of fs
   MODELS[`examples/models/${file}`] = planModel(validation.model);
 }
 Object.assign(MODELS, FIXTURES);
+{
+  const validation = validateModel(LONG_NAMES_MODEL);
+  if (!validation.valid) throw new Error(`the long-names model is invalid: ${JSON.stringify(validation.errors)}`);
+  MODELS['fixture long names (63-character identifiers)'] = planModel(validation.model);
+}
 
 const sandbox = await sandboxAvailable();
 const python = spawnSync(
@@ -1324,6 +1428,27 @@ describe('fastapi target', () => {
       const left = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'orbit_gate_%'");
       await admin.end();
       expect(left.rows).toEqual([]);
+    },
+    600_000,
+  );
+
+  itWhen(canGate, GATE_MISSING)(
+    'the gate fails and counts what it found: a lint issue, a file to reformat, a type error',
+    async () => {
+      const { files } = generateFastapi(BLOG);
+      const broken = files.map((f) =>
+        f.path === 'app/settings.py' ? { ...f, content: `${f.content}import os\nBROKEN:int='text'\n` } : f,
+      );
+      const dir = write(broken, 'broken');
+      const report = await gatePython(dir);
+      expect(report.ok).toBe(false);
+      const step = (n: string) => report.steps.find((s) => s.name === n);
+      expect(step('ruff check')?.ok).toBe(false);
+      expect(step('ruff check')?.counts?.issues).toBeGreaterThanOrEqual(1);
+      expect(step('ruff format')?.counts).toEqual({ files: 1 });
+      expect(step('mypy --strict')?.counts).toEqual({ errors: 1 });
+      expect(step('mypy --strict')?.output).toContain('app/settings.py');
+      expect(step('pytest')?.ok).toBe(true);
     },
     600_000,
   );

@@ -69,3 +69,40 @@ export function requirementsLock(): string {
     '',
   ].join('\n');
 }
+
+/** mypy's settings in every generated pyproject.toml (the gate warms its cache with the very same settings). */
+export const MYPY_SETTINGS: readonly string[] = [
+  '[tool.mypy]',
+  'strict = true',
+  'python_version = "3.11"',
+  'plugins = ["pydantic.mypy"]',
+  'explicit_package_bases = true',
+];
+
+export const PYDANTIC_MYPY_SETTINGS: readonly string[] = [
+  '[tool.pydantic-mypy]',
+  'init_forbid_extra = true',
+  'init_typed = true',
+  'warn_required_dynamic_aliases = true',
+];
+
+/** The libraries generated code imports: type-checked once per environment so each gate's mypy starts warm. */
+export const MYPY_WARM_IMPORTS: readonly string[] = [
+  'import alembic.autogenerate',
+  'import alembic.command',
+  'import alembic.config',
+  'import alembic.context',
+  'import alembic.migration',
+  'import alembic.op',
+  'import fastapi',
+  'import fastapi.testclient',
+  'import httpx',
+  'import pydantic',
+  'import pydantic_settings',
+  'import pytest',
+  'import sqlalchemy',
+  'import sqlalchemy.exc',
+  'import sqlalchemy.orm',
+  'import sqlalchemy.pool',
+  'import sqlalchemy.types',
+];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLock, pytestCounts } from './python.ts';
+import { parseLock, pytestCounts, toolCounts } from './python.ts';
 import { LOCKED_PACKAGES, requirementsLock } from './python-lock.ts';
 
 describe('python gate helpers', () => {
@@ -9,6 +9,29 @@ describe('python gate helpers', () => {
     for (const bad of ['--index-url http://evil', '-e git+https://x/y', 'pkg>=1', 'pkg @ https://x', 'pkg==1; os']) {
       expect(() => parseLock(`ok==1\n${bad}\n`), bad).toThrow(/may only pin packages/);
     }
+  });
+
+  it('counts ruff and mypy findings from their summaries', () => {
+    expect(
+      toolCounts(
+        'ruff format',
+        'unformatted: File would be reformatted\n --> a.py:1:1\n\n1 file would be reformatted, 3 files already formatted',
+      ),
+    ).toEqual({ files: 1 });
+    expect(toolCounts('ruff format', '29 files already formatted')).toEqual({ files: 0 });
+    expect(
+      toolCounts(
+        'ruff check',
+        'app/a.py:3:1: F401 [*] `os` imported but unused\napp/b.py:1:1: I001 x\nFound 2 errors.',
+      ),
+    ).toEqual({ issues: 2 });
+    expect(
+      toolCounts(
+        'mypy --strict',
+        'app/x.py:1: error: bad  [assignment]\nFound 1 error in 1 file (checked 3 source files)',
+      ),
+    ).toEqual({ errors: 1 });
+    expect(toolCounts('mypy --strict', 'Success: no issues found in 28 source files')).toEqual({ errors: 0 });
   });
 
   it('counts pytest results from its summary line', () => {

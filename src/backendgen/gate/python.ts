@@ -10,7 +10,7 @@ import { variables } from '../../platform/config.ts';
 import { OrbitError, ValidationError } from '../../platform/errors.ts';
 import { runSandboxed, type SandboxResult } from '../../platform/sandbox/index.ts';
 import type { GateReport, GateStep } from '../targets/types.ts';
-import { requirementsLock } from './python-lock.ts';
+import { MYPY_SETTINGS, MYPY_WARM_IMPORTS, PYDANTIC_MYPY_SETTINGS, requirementsLock } from './python-lock.ts';
 
 const run = promisify(execFile);
 
@@ -137,15 +137,56 @@ async function acquireLock(lockDir: string, signal?: AbortSignal): Promise<() =>
   }
 }
 
+/** Where an environment keeps mypy's cache of the libraries (copied into each sandboxed mypy run). */
+function warmCacheDir(dir: string): string {
+  return path.join(dir, 'mypy-cache');
+}
+
+/**
+ * Type-checks the libraries generated code imports, with the generated projects' mypy settings, into the
+ * environment's warm cache: each gate's mypy then checks only the project (≈1 s instead of ≈6 s).
+ */
+async function warmMypyCache(dir: string, signal?: AbortSignal): Promise<void> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-mypy-warm-'));
+  try {
+    fs.writeFileSync(
+      path.join(scratch, 'pyproject.toml'),
+      [...MYPY_SETTINGS, 'files = ["warm.py"]', '', ...PYDANTIC_MYPY_SETTINGS, ''].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(scratch, 'warm.py'),
+      `"""Imports to type-check once."""\n\n${MYPY_WARM_IMPORTS.join('\n')}\n`,
+    );
+    const cache = `${warmCacheDir(dir)}.tmp`;
+    fs.rmSync(cache, { recursive: true, force: true });
+    await run(path.join(dir, 'bin', 'mypy'), ['--cache-dir', cache, '--no-color-output'], {
+      cwd: scratch,
+      timeout: INSTALL_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch },
+      ...(signal ? { signal } : {}),
+    });
+    fs.renameSync(cache, warmCacheDir(dir));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 async function install(dir: string, packages: string[], signal?: AbortSignal): Promise<PythonEnvironment> {
   const started = performance.now();
-  if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) {
+  const ready = () => fs.existsSync(path.join(dir, COMPLETE_MARKER)) && fs.existsSync(warmCacheDir(dir));
+  if (ready()) {
     return { dir, readOnly: readOnlyPaths(dir), installed: false, durationMs: 0, output: `reused ${dir}` };
   }
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const release = await acquireLock(`${dir}.lock`, signal);
   try {
+    if (ready()) {
+      return { dir, readOnly: readOnlyPaths(dir), installed: false, durationMs: 0, output: `reused ${dir}` };
+    }
     if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) {
+      // Installed by an Orbit that did not warm mypy's cache yet: no download, only the cache.
+      await warmMypyCache(dir, signal);
       return { dir, readOnly: readOnlyPaths(dir), installed: false, durationMs: 0, output: `reused ${dir}` };
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -169,6 +210,7 @@ async function install(dir: string, packages: string[], signal?: AbortSignal): P
       ],
       options,
     );
+    await warmMypyCache(dir, signal);
     fs.writeFileSync(path.join(dir, COMPLETE_MARKER), `${packages.length} packages\n`);
     return {
       dir,
@@ -336,12 +378,21 @@ const TOOLS: Tool[] = [
     name: 'ruff format',
     args: (venv) => [path.join(venv, 'bin', 'ruff'), 'format', '--check', '--no-cache', '.'],
     timeoutMs: 120_000,
-    counts: (output) => ({ files: output.split('\n').filter((l) => l.startsWith('Would reformat')).length }),
+    // ruff 0.17 reports each file as a diagnostic, then "N file(s) would be reformatted".
+    counts: (output) => ({ files: num(output, /(\d+) files? would be reformatted/) }),
     ok: (counts, exit) => exit === 0 && counts.files === 0,
   },
   {
     name: 'mypy --strict',
-    args: (venv) => [path.join(venv, 'bin', 'mypy'), '--strict', '--cache-dir', '/tmp/mypy-cache', '--no-color-output'],
+    // The environment's warm cache of the libraries is copied into the sandbox's private /tmp, then used there.
+    args: (venv) => [
+      '/bin/sh',
+      '-c',
+      'if [ -d "$1" ]; then cp -R "$1" /tmp/mypy-cache; fi; exec "$2" --strict --cache-dir /tmp/mypy-cache --no-color-output',
+      'mypy',
+      warmCacheDir(venv),
+      path.join(venv, 'bin', 'mypy'),
+    ],
     timeoutMs: 600_000,
     counts: (output) => ({ errors: num(output, /Found (\d+) errors?/) }),
     ok: (counts, exit) => exit === 0 && counts.errors === 0,
@@ -354,6 +405,13 @@ const TOOLS: Tool[] = [
     ok: (counts, exit) => exit === 0 && (counts.passed ?? 0) > 0 && counts.failed === 0 && counts.errors === 0,
   },
 ];
+
+/** The counts a gate step reports for a tool's output. */
+export function toolCounts(toolName: string, output: string): Record<string, number> {
+  const tool = TOOLS.find((t) => t.name === toolName);
+  if (!tool) throw new Error(`unknown tool ${toolName}`);
+  return tool.counts(output, null);
+}
 
 export interface SandboxStepOptions {
   env: PythonEnvironment;
@@ -412,7 +470,10 @@ export async function runPythonTool(
   const killed = result.killedReason ? `\n[stopped by the sandbox: ${result.killedReason}]` : '';
   return {
     name: tool.name,
-    command: argv.map((a) => a.replace(`${venv}/bin/`, '')).join(' '),
+    command:
+      tool.name === 'mypy --strict'
+        ? "mypy --strict --cache-dir /tmp/mypy-cache (starting from the environment's warm cache)"
+        : argv.map((a) => a.replace(`${venv}/bin/`, '')).join(' '),
     ok: result.killedReason === undefined && tool.ok(counts, result.exitCode),
     durationMs: result.durationMs,
     output: `${output}${killed}`,

@@ -23,7 +23,7 @@ import {
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
-import { assignAtom, exploded, Imports, type Item, pyModule, singleTuple, wrap } from './layout.ts';
+import { assignAtom, call, exploded, hug, Imports, type Item, pyModule, singleTuple, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 
 const ON_DELETE = { cascade: 'CASCADE', 'set-null': 'SET NULL', restrict: 'RESTRICT' } as const;
@@ -98,11 +98,13 @@ export function dbPy(): string {
       '    """An engine for `url`; SQLite gets foreign keys on, and one shared connection when in memory."""',
       '    if not url.startswith("sqlite"):',
       '        return create_engine(url, echo=echo, pool_pre_ping=True)',
-      '    connect_args = {"check_same_thread": False}',
-      '    if url in ("sqlite://", "sqlite:///:memory:"):',
-      '        engine = create_engine(url, echo=echo, connect_args=connect_args, poolclass=StaticPool)',
-      '    else:',
-      '        engine = create_engine(url, echo=echo, connect_args=connect_args)',
+      '    in_memory = url in ("sqlite://", "sqlite:///:memory:")',
+      '    engine = create_engine(',
+      '        url,',
+      '        echo=echo,',
+      '        connect_args={"check_same_thread": False},',
+      '        poolclass=StaticPool if in_memory else None,',
+      '    )',
       '    event.listen(engine, "connect", _enable_foreign_keys)',
       '    return engine',
     ].join('\n'),
@@ -139,7 +141,7 @@ export function typesPy(): string {
     ].join('\n'),
     [
       'class UTCDateTime(TypeDecorator[datetime]):',
-      '    """A time-zone-aware datetime stored in UTC; SQLite, which keeps no zone, gives it back in UTC too."""',
+      '    """A time-zone-aware datetime stored in UTC (SQLite, which keeps no zone, gives it back in UTC)."""',
       '',
       '    impl = DateTime(timezone=True)',
       '    cache_ok = True',
@@ -194,11 +196,16 @@ export function errorsPy(): string {
       [
         'def reject_nulls(changes: dict[str, object], required: Iterable[str]) -> None:',
         '    """422 when an update sets a required column to null."""',
-        '    errors = [',
-        '        {"type": "null", "loc": ["body", field], "msg": "may not be null", "input": None}',
-        '        for field in required',
-        '        if field in changes and changes[field] is None',
-        '    ]',
+        '    errors: list[dict[str, object]] = []',
+        '    for field in required:',
+        '        if field in changes and changes[field] is None:',
+        '            error: dict[str, object] = {',
+        '                "type": "null",',
+        '                "loc": ["body", field],',
+        '                "msg": "may not be null",',
+        '                "input": None,',
+        '            }',
+        '            errors.append(error)',
         '    if errors:',
         '        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=errors)',
       ].join('\n'),
@@ -208,13 +215,11 @@ export function errorsPy(): string {
         '    code = getattr(error.orig, "sqlstate", None)',
         '    message = str(error.orig)',
         '    if code == "23505" or "UNIQUE constraint failed" in message:',
-        '        return HTTPException(',
-        '            status.HTTP_409_CONFLICT, detail="conflicts with an existing row (unique constraint)"',
-        '        )',
+        '        detail = "conflicts with an existing row (unique constraint)"',
+        '        return HTTPException(status.HTTP_409_CONFLICT, detail=detail)',
         '    if code == "23503" or "FOREIGN KEY constraint failed" in message:',
-        '        return HTTPException(',
-        '            status.HTTP_409_CONFLICT, detail="the row is referenced by other rows (foreign key)"',
-        '        )',
+        '        detail = "the row is referenced by other rows (foreign key)"',
+        '        return HTTPException(status.HTTP_409_CONFLICT, detail=detail)',
         '    if code in ("23502", "23514") or "constraint failed" in message:',
         '        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=message)',
         '    raise error',
@@ -362,7 +367,7 @@ export function modelsPy(plan: Plan): string {
       const only = calls[0] as { head: string; args: string[] };
       lines.push(singleTuple('    ', '__table_args__ = ', only.head, only.args));
     } else if (calls.length > 0) {
-      const items = calls.map((c) => wrap('        ', c.head, c.args).trimStart());
+      const items: Item[] = calls.map((c) => call(c.head, c.args));
       if (comment !== undefined) items.push(`{\n            "comment": ${pyStr(comment)},\n        }`);
       lines.push(exploded('    ', '__table_args__ = ', items, '', '(', ')'));
     }
@@ -701,8 +706,8 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
     [
       `def _get(session: Session, item_id: ${keyType}) -> ${M}:`,
       `    """The row with its relations loaded, or 404."""`,
-      `    statement = select(${M}).where(${M}.${pk.name} == item_id).options(*LOAD)`,
-      '    row = session.scalar(statement)',
+      `    statement = select(${M}).where(${M}.${pk.name} == item_id)`,
+      '    row = session.scalar(statement.options(*LOAD))',
       '    if row is None:',
       `        raise not_found(${pyStr(table.name)}, item_id)`,
       '    return row',
@@ -775,7 +780,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
   ];
   for (const c of filters) {
     list.push(`    if ${c.name} is not None:`);
-    list.push(`        query = query.where(${M}.${c.name} == ${c.name})`);
+    list.push(hug('        ', 'query = query.where', `${M}.${c.name} == ${c.name}`));
   }
   list.push(
     '    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0',
@@ -784,7 +789,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
     `    query = query.options(*LOAD).order_by(ordering, ${M}.${pk.name}.asc())`,
     '    rows = session.scalars(query.limit(limit).offset(offset))',
     `    items = [${C}Read.model_validate(row) for row in rows]`,
-    `    return Page[${C}Read](items=items, total=total, limit=limit, offset=offset)`,
+    wrap('    ', `return Page[${C}Read]`, ['items=items', 'total=total', 'limit=limit', 'offset=offset']),
   );
   blocks.push(list.join('\n'));
 
@@ -826,8 +831,9 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
       `    """Deletes a row of ${table.name}; related rows follow their ON DELETE rule (409 if restricted)."""`,
       `    if session.get(${M}, item_id) is None:`,
       `        raise not_found(${pyStr(table.name)}, item_id)`,
+      `    statement = delete(${M}).where(${M}.${pk.name} == item_id)`,
       '    try:',
-      `        session.execute(delete(${M}).where(${M}.${pk.name} == item_id))`,
+      '        session.execute(statement)',
       '        session.commit()',
       '    except IntegrityError as error:',
       '        session.rollback()',
@@ -874,7 +880,7 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
     const attachName = `attach_${table.singular}_${r.field}`;
     blocks.push(
       [
-        `@router.post("/{item_id}/${r.field}/{target_id}", status_code=status.HTTP_201_CREATED)`,
+        wrap('', '@router.post', [pyStr(`/{item_id}/${r.field}/{target_id}`), 'status_code=status.HTTP_201_CREATED']),
         wrap('', `def ${attachName}`, params, ` -> ${join.className}Summary:`),
         `    """Links a row of ${target.name} to a row of ${table.name} (409 if already linked)."""`,
         '    _get(session, item_id)',
@@ -893,7 +899,10 @@ export function routerPy(plan: Plan, table: PlannedTable): string {
     const detachName = `detach_${table.singular}_${r.field}`;
     blocks.push(
       [
-        `@router.delete("/{item_id}/${r.field}/{target_id}", status_code=status.HTTP_204_NO_CONTENT)`,
+        wrap('', '@router.delete', [
+          pyStr(`/{item_id}/${r.field}/{target_id}`),
+          'status_code=status.HTTP_204_NO_CONTENT',
+        ]),
         wrap(
           '',
           `def ${detachName}`,

@@ -15,8 +15,10 @@ import {
 } from './app.ts';
 import { entityTables } from './columns.ts';
 import type { GeneratedFile, Plan, Target } from './contract.ts';
+import { DEFAULT_LINE_LENGTH, withLineLength } from './layout.ts';
 import { alembicEnvPy, alembicIni, migrationPath, migrationPy, scriptMako } from './migration.ts';
 import { envExample, gitignore, pyprojectToml, readme } from './project.ts';
+import { pyStr } from './python.ts';
 import {
   conftestPy,
   factoriesPy,
@@ -32,14 +34,76 @@ export interface FastapiOutput {
   tests: TestInventory;
 }
 
+/** ruff's largest line length. */
+const MAX_LINE_LENGTH = 320;
+
+/** Every Python string literal of user text in the plan (descriptions, patterns, defaults), as the code has it. */
+function userLiterals(plan: Plan): string[] {
+  const out = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string') out.add(pyStr(value));
+    else if (Array.isArray(value)) value.forEach(add);
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        add(k);
+        add(v);
+      }
+    }
+  };
+  add(plan.description);
+  for (const t of plan.tables) {
+    add(t.description);
+    for (const c of t.columns) {
+      add(c.description);
+      add(c.check?.pattern);
+      add(c.default);
+    }
+  }
+  return [...out].filter((l) => l.length > 4).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The longest line of generated Python, counting user text as empty: what ruff could split. The generator lays
+ * code out for 100 columns; when names are so long that a statement it writes on one line is longer, the project
+ * is configured (and laid out) for that length instead, so `ruff format` agrees with the layout.
+ */
+function longestCodeLine(files: GeneratedFile[], literals: string[]): number {
+  let longest = 0;
+  for (const f of files) {
+    if (!f.path.endsWith('.py')) continue;
+    for (const line of f.content.split('\n')) {
+      if (line.length <= longest || line.length <= DEFAULT_LINE_LENGTH) continue;
+      // Docstrings and comments are never rewrapped by ruff.
+      const trimmed = line.trimStart();
+      if (trimmed.startsWith('"""') || trimmed.startsWith('#')) continue;
+      let code = line;
+      for (const literal of literals) if (code.includes(literal)) code = code.split(literal).join('""');
+      longest = Math.max(longest, code.length);
+    }
+  }
+  return longest;
+}
+
 /** Every file of the project, with the inventory of its tests. Deterministic: no clock, no randomness. */
 export function generateFastapi(plan: Plan): FastapiOutput {
+  const first = generateWith(plan, DEFAULT_LINE_LENGTH);
+  const longest = longestCodeLine(first.files, userLiterals(plan));
+  if (longest <= DEFAULT_LINE_LENGTH) return first;
+  const length = Math.min(longest, MAX_LINE_LENGTH);
+  return generateWith(plan, length);
+}
+
+function generateWith(plan: Plan, lineLength: number): FastapiOutput {
+  return withLineLength(lineLength, () => generateAll(plan, lineLength));
+}
+
+function generateAll(plan: Plan, lineLength: number): FastapiOutput {
   const inventory: TestInventory = { files: {}, warnings: [] };
   const files: GeneratedFile[] = [];
   const add = (path: string, content: string | undefined) => {
     if (content !== undefined) files.push({ path, content });
   };
-  add('pyproject.toml', pyprojectToml(plan));
+  add('pyproject.toml', pyprojectToml(plan, lineLength));
   add('requirements.lock', requirementsLock());
   add('README.md', readme(plan));
   add('.gitignore', gitignore(plan));

@@ -4,7 +4,20 @@
  * trailing comma (which ruff then keeps exploded).
  */
 
-export const LINE_LENGTH = 100;
+/** The line length ruff is configured with: 100, or longer for a model whose names do not fit (see index.ts). */
+export const DEFAULT_LINE_LENGTH = 100;
+let LINE_LENGTH = DEFAULT_LINE_LENGTH;
+
+/** Runs `fn` with the given line length (generation is synchronous, so this cannot leak into another run). */
+export function withLineLength<T>(length: number, fn: () => T): T {
+  const before = LINE_LENGTH;
+  LINE_LENGTH = length;
+  try {
+    return fn();
+  } finally {
+    LINE_LENGTH = before;
+  }
+}
 
 /** A call (or bracketed list) whose arguments may themselves be calls: split from the outside in, as ruff does. */
 export interface Call {
@@ -57,6 +70,16 @@ export function assignAtom(indent: string, lhs: string, atom: string): string {
   return one;
 }
 
+/**
+ * A call with one argument and no trailing comma, as ruff splits it: on one line when it fits, else the argument on
+ * its own indented line.
+ */
+export function hug(indent: string, head: string, arg: string): string {
+  const one = `${indent}${head}(${arg})`;
+  if (one.length <= LINE_LENGTH) return one;
+  return `${indent}${head}(\n${indent}    ${arg}\n${indent})`;
+}
+
 /** A one-element tuple `(item,)`: on one line when it fits, else the item's own call is exploded inside. */
 export function singleTuple(indent: string, head: string, callHead: string, callArgs: string[], tail = ''): string {
   const one = `${indent}${head}(${callHead}(${callArgs.join(', ')}),)${tail}`;
@@ -65,10 +88,10 @@ export function singleTuple(indent: string, head: string, callHead: string, call
 }
 
 /** Always exploded (for lists whose items are user strings of any length). */
-export function exploded(indent: string, head: string, items: string[], tail = '', open = '(', close = ')'): string {
+export function exploded(indent: string, head: string, items: Item[], tail = '', open = '(', close = ')'): string {
   if (items.length === 0) return `${indent}${head}${open}${close}${tail}`;
   const inner = `${indent}    `;
-  return `${indent}${head}${open}\n${items.map((i) => `${inner}${i},\n`).join('')}${indent}${close}${tail}`;
+  return `${indent}${head}${open}\n${items.map((i) => `${renderItem(inner, i, ',')}\n`).join('')}${indent}${close}${tail}`;
 }
 
 /** ruff isort's member order (order-by-type): CONSTANTS, then Classes, then functions, each case-insensitively. */
@@ -130,7 +153,11 @@ export class Imports {
         const text = one.length <= LINE_LENGTH ? one : exploded('', `from ${m} import `, names);
         statements.push({ first: names[0] ?? '', text });
       }
-      for (const a of aliased) statements.push({ first: a.split(' as ')[0] ?? a, text: `from ${m} import ${a}` });
+      for (const a of aliased) {
+        const one = `from ${m} import ${a}`;
+        const text = one.length <= LINE_LENGTH ? one : exploded('', `from ${m} import `, [a]);
+        statements.push({ first: a.split(' as ')[0] ?? a, text });
+      }
       // Statements of one module are ordered by their first member, as isort orders members.
       const order = sortMembers(statements.map((st) => st.first));
       statements.sort((x, y) => order.indexOf(x.first) - order.indexOf(y.first));

@@ -1,7 +1,7 @@
 import { uniqueName } from './app.ts';
 import { constraintName, migrationType, planDigest, tableIndexes, tableUniques } from './columns.ts';
 import type { Plan } from './contract.ts';
-import { exploded, Imports, type Item, pyModule, wrap } from './layout.ts';
+import { call, exploded, Imports, type Item, pyModule, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 
 const ON_DELETE = { cascade: 'CASCADE', 'set-null': 'SET NULL', restrict: 'RESTRICT' } as const;
@@ -24,38 +24,33 @@ export function migrationPy(plan: Plan): string {
   const up: string[] = [];
   const down: string[] = [];
   for (const table of plan.tables) {
-    const items: string[] = [pyStr(table.name)];
+    const items: Item[] = [pyStr(table.name)];
     for (const c of table.columns) {
       const args: Item[] = [pyStr(c.name), migrationType(table, c), `nullable=${c.nullable ? 'True' : 'False'}`];
       if (c.description !== undefined) args.push(`comment=${pyStr(c.description)}`);
-      items.push(wrap('        ', 'sa.Column', args).trimStart());
+      items.push(call('sa.Column', args));
     }
     for (const c of table.columns) {
       const r = c.references;
       if (!r) continue;
       const name = constraintName(`fk_${table.name}_${c.name}_${r.table}`);
       items.push(
-        wrap('        ', 'sa.ForeignKeyConstraint', [
+        call('sa.ForeignKeyConstraint', [
           `[${pyStr(c.name)}]`,
           `[${pyStr(`${r.table}.${r.column}`)}]`,
           `name=op.f(${pyStr(name)})`,
           `ondelete=${pyStr(ON_DELETE[r.onDelete])}`,
-        ]).trimStart(),
+        ]),
       );
     }
     items.push(
-      wrap('        ', 'sa.PrimaryKeyConstraint', [
+      call('sa.PrimaryKeyConstraint', [
         ...table.primaryKey.map(pyStr),
         `name=op.f(${pyStr(constraintName(`pk_${table.name}`))})`,
-      ]).trimStart(),
+      ]),
     );
     for (const u of tableUniques(table)) {
-      items.push(
-        wrap('        ', 'sa.UniqueConstraint', [
-          ...u.map(pyStr),
-          `name=op.f(${pyStr(uniqueName(table, u))})`,
-        ]).trimStart(),
-      );
+      items.push(call('sa.UniqueConstraint', [...u.map(pyStr), `name=op.f(${pyStr(uniqueName(table, u))})`]));
     }
     if (table.description !== undefined) items.push(`comment=${pyStr(table.description)}`);
     up.push(exploded('    ', 'op.create_table', items));

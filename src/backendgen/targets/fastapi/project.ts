@@ -1,4 +1,10 @@
-import { DEV_DEPENDENCIES, POSTGRES_DEPENDENCIES, RUNTIME_DEPENDENCIES } from '../../gate/python-lock.ts';
+import {
+  DEV_DEPENDENCIES,
+  MYPY_SETTINGS,
+  POSTGRES_DEPENDENCIES,
+  PYDANTIC_MYPY_SETTINGS,
+  RUNTIME_DEPENDENCIES,
+} from '../../gate/python-lock.ts';
 import {
   decimalText,
   entityTables,
@@ -12,7 +18,7 @@ import type { Plan, PlannedColumn } from './contract.ts';
 import { markdownLine, tomlStr } from './python.ts';
 import { patternSamples } from './regex-sample.ts';
 
-export function pyprojectToml(plan: Plan): string {
+export function pyprojectToml(plan: Plan, lineLength: number): string {
   const list = (items: readonly string[]) => `[\n${items.map((i) => `    ${tomlStr(i)},\n`).join('')}]`;
   return [
     '[project]',
@@ -27,7 +33,7 @@ export function pyprojectToml(plan: Plan): string {
     `dev = ${list(DEV_DEPENDENCIES)}`,
     '',
     '[tool.ruff]',
-    'line-length = 100',
+    `line-length = ${lineLength}`,
     'target-version = "py311"',
     '',
     '[tool.ruff.lint]',
@@ -35,17 +41,10 @@ export function pyprojectToml(plan: Plan): string {
     '# The formatter wraps code at 100; descriptions and patterns from the data model are strings it cannot split.',
     'ignore = ["E501"]',
     '',
-    '[tool.mypy]',
-    'strict = true',
-    'python_version = "3.11"',
-    'plugins = ["pydantic.mypy"]',
+    ...MYPY_SETTINGS,
     'files = ["app", "tests", "migrations"]',
-    'explicit_package_bases = true',
     '',
-    '[tool.pydantic-mypy]',
-    'init_forbid_extra = true',
-    'init_typed = true',
-    'warn_required_dynamic_aliases = true',
+    ...PYDANTIC_MYPY_SETTINGS,
     '',
     '[tool.pytest.ini_options]',
     'testpaths = ["tests"]',

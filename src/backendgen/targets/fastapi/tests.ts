@@ -12,7 +12,7 @@ import {
   writableColumns,
 } from './columns.ts';
 import type { Plan, PlannedColumn, PlannedRelation, PlannedTable } from './contract.ts';
-import { exploded, Imports, pyModule, wrap } from './layout.ts';
+import { exploded, Imports, type Item, pyModule, wrap } from './layout.ts';
 import { pyStr } from './python.ts';
 import { patternSamples } from './regex-sample.ts';
 
@@ -218,14 +218,14 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
   ];
   const blocks: string[] = [...(constants.length > 0 ? [constants.join('\n')] : []), ...helpers];
   for (const table of entityTables(plan)) {
-    const entries: string[] = [];
+    const entries: Item[] = [];
     for (const c of writableColumns(table)) {
       if (c.references) {
         if (c.nullable) continue;
         const parent = tableOf(plan, c.references.table);
         entries.push(`${pyStr(c.name)}: ${factoryName(parent)}(client)[${pyStr(c.references.column)}]`);
       } else {
-        entries.push(`${pyStr(c.name)}: ${sampleExpr(table, c, samples)}`);
+        entries.push(sampleItem(`${pyStr(c.name)}: `, sampleExpr(table, c, samples)));
       }
     }
     const needsClient = writableColumns(table).some((c) => c.references && !c.nullable);
@@ -267,7 +267,7 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
         exploded(
           '    ',
           'return ',
-          own.map((c) => `${pyStr(c.name)}: ${sampleExpr(join, c, samples)}`),
+          own.map((c) => sampleItem(`${pyStr(c.name)}: `, sampleExpr(join, c, samples))),
           '',
           '{',
           '}',
@@ -281,6 +281,12 @@ export function factoriesPy(plan: Plan, warnings: string[]): { source: string; s
     blocks,
   );
   return { source, samples };
+}
+
+/** A dict entry whose value is a `pick(CONSTANT, n)` call: split like a call when too long. */
+function sampleItem(key: string, expr: string): Item {
+  const m = /^pick\((\w+), n\)$/.exec(expr);
+  return m ? { head: `${key}pick`, args: [m[1] ?? '', 'n'] } : `${key}${expr}`;
 }
 
 /** Columns of a table that are neither its key nor a foreign key (a join table's own columns). */
@@ -626,12 +632,11 @@ export function relationshipsTestPy(plan: Plan, inventory: TestInventory): strin
       `    assert read[${pyStr(childSide.field)}][${pyStr(parentPk)}] == parent[${pyStr(parentPk)}]`,
     ];
     if (parentSide) {
-      body.push(
-        `    through = client.get(f"/${parent.name}/{parent[${sq(parentPk)}]}").json()[${pyStr(parentSide.field)}]`,
-      );
+      body.push(`    parent_item = f"/${parent.name}/{parent[${sq(parentPk)}]}"`);
+      body.push(`    through = client.get(parent_item).json()[${pyStr(parentSide.field)}]`);
       if (parentSide.cardinality === 'many') {
         body.push(`    assert child[${pyStr(childPk)}] in [row[${pyStr(childPk)}] for row in through]`);
-        body.push(`    listed = client.get(f"/${parent.name}/{parent[${sq(parentPk)}]}/${parentSide.field}").json()`);
+        body.push(`    listed = client.get(f"{parent_item}/${parentSide.field}").json()`);
         body.push(`    assert child[${pyStr(childPk)}] in [row[${pyStr(childPk)}] for row in listed]`);
       } else {
         body.push(`    assert through[${pyStr(childPk)}] == child[${pyStr(childPk)}]`);
