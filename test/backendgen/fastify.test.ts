@@ -534,37 +534,36 @@ const EXAMPLES = fs
     return { file, plan: planModel(validation.model) };
   });
 
-// test/backendgen/examples.test.ts (the lead's) runs the quality gate of every example model for both targets; here
-// every example is generated twice (identical) and the blog's gate, run after the fixture's, shows the cache reuse.
-describe('fastify target: example models', () => {
+describe('fastify target: every example model passes the quality gate', () => {
   it('has the example models, and generates each one byte-identically twice', () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(5);
     for (const { plan } of EXAMPLES) {
       const first = fastifyTarget.generate(plan);
       expect(fastifyTarget.generate(structuredClone(plan))).toEqual(first);
-      expect(first.filter((f) => f.path.endsWith('.test.ts')).length).toBeGreaterThan(0);
     }
   });
 
-  itWhen(sandbox.available, SANDBOX_MISSING)(
-    'examples/models/blog.json passes the gate, reusing the dependency cache of the earlier gate (no download)',
-    async () => {
-      const blog = EXAMPLES.find((e) => e.file === 'blog.json');
-      expect(blog).toBeDefined();
-      const dir = write(fastifyTarget.generate(blog!.plan), 'blog');
-      const report = await nodeGate(dir);
-      expect(report.ok, explain(report)).toBe(true);
-      expect(step(report, 'typecheck').counts?.typeErrors).toBe(0);
-      expect(step(report, 'lint').counts?.lintProblems).toBe(0);
-      expect(step(report, 'test').counts?.testsFailed).toBe(0);
-      expect(step(report, 'test').counts?.testsPassed).toBeGreaterThan(100);
-      const install = step(report, 'install');
-      expect(install.counts?.downloaded).toBe(0);
-      expect(install.command).toMatch(/^reuse .*cache\/backendgen\/node\/[0-9a-f]{24}$/);
-      expect(fs.readlinkSync(path.join(dir, 'node_modules'))).toBe(
-        path.join(install.command.slice('reuse '.length), 'node_modules'),
-      );
-    },
-    600_000,
-  );
+  EXAMPLES.forEach(({ file, plan }) => {
+    itWhen(sandbox.available, SANDBOX_MISSING)(
+      `examples/models/${file}: passes tsc, ESLint and its own tests, reusing the dependency cache (no download)`,
+      async () => {
+        const dir = write(fastifyTarget.generate(plan), file.replace(/\.json$/, ''));
+        const report = await nodeGate(dir);
+        expect(report.ok, explain(report)).toBe(true);
+        expect(step(report, 'typecheck').counts?.typeErrors).toBe(0);
+        expect(step(report, 'lint').counts?.lintProblems).toBe(0);
+        expect(step(report, 'test').counts?.testsFailed).toBe(0);
+        expect(step(report, 'test').counts?.testsPassed).toBeGreaterThan(50);
+        // The fixture's gate ran first (and CI prefetches): every example reuses the same cache entry.
+        const install = step(report, 'install');
+        expect(install.counts?.downloaded).toBe(0);
+        expect(install.command).toMatch(/^reuse .*cache\/backendgen\/node\/[0-9a-f]{24}$/);
+        expect(fs.readlinkSync(path.join(dir, 'node_modules'))).toBe(
+          path.join(install.command.slice('reuse '.length), 'node_modules'),
+        );
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+      600_000,
+    );
+  });
 });
