@@ -82,7 +82,10 @@ const COUNTERS: Record<string, (out: { stdout: string; stderr: string }) => numb
   semgrep: ({ stdout }) => (JSON.parse(stdout) as { results: unknown[] }).results.length,
   gitleaks: ({ stdout }) => (JSON.parse(stdout) as unknown[]).length,
   eslint: ({ stdout }) => (JSON.parse(stdout) as { messages: unknown[] }[]).reduce((n, f) => n + f.messages.length, 0),
-  prettier: ({ stdout }) => stdout.split('\n').filter((l) => l.trim()).length,
+  // Files it would reformat (stdout), plus files it could not parse at all (stderr `[error] FILE: SyntaxError: …`).
+  prettier: ({ stdout, stderr }) =>
+    stdout.split('\n').filter((l) => l.trim()).length +
+    stderr.split('\n').filter((l) => /^\[error\] .+?: SyntaxError: /.test(l)).length,
   rubocop: ({ stdout }) => (JSON.parse(stdout) as { summary: { offense_count: number } }).summary.offense_count,
   // Errors without a location are run-level notes (e.g. a missing system include), not findings of the code.
   cppcheck: ({ stderr }) => (stderr.match(/<error [^>]*>\s*<location /g) ?? []).length,
