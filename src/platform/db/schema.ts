@@ -146,3 +146,78 @@ export const knowledgeWorkflows = pgTable(
   },
   (t) => [index('knowledge_workflows_search_idx').using('gin', t.search)],
 );
+
+// ---- Agent (issue #9) ----
+
+/** One pull request (or pushed branch, for a plain git remote) per agent run. */
+export const agentPullRequests = pgTable(
+  'agent_pull_requests',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull().unique(),
+    /** 'github' | 'git' */
+    forge: text('forge').notNull(),
+    /** `owner/name` on GitHub, else the remote URL or path. */
+    repository: text('repository').notNull(),
+    number: integer('number'),
+    url: text('url'),
+    headBranch: text('head_branch').notNull(),
+    baseBranch: text('base_branch').notNull(),
+    /** 'open' | 'draft' | 'merged' | 'closed' | 'pushed' */
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    draftReason: text('draft_reason'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('agent_pull_requests_head_idx').on(t.repository, t.headBranch)],
+);
+
+/** The working copy of one agent run. */
+export const agentWorkspaces = pgTable('agent_workspaces', {
+  runId: text('run_id').primaryKey(),
+  path: text('path').notNull(),
+  repository: text('repository').notNull(),
+  branch: text('branch').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  finishedAt: ts('finished_at'),
+  removedAt: ts('removed_at'),
+});
+
+/** What each workspace cleanup pass did. */
+export const agentWorkspaceCleanups = pgTable(
+  'agent_workspace_cleanups',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull(),
+    path: text('path').notNull(),
+    /** 'expired' | 'low-disk' | 'manual' */
+    reason: text('reason').notNull(),
+    /** 'removed' | 'busy' | 'failed' | 'skipped-active' */
+    outcome: text('outcome').notNull(),
+    bytesFreed: bigint('bytes_freed', { mode: 'number' }).notNull().default(0),
+    detail: text('detail'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('agent_workspace_cleanups_run_idx').on(t.runId)],
+);
+
+/** Forge tokens; only AES-256-GCM ciphertext (src/platform/secrets.ts `encrypt`, the row id as context) is stored. */
+export const forgeCredentials = pgTable('forge_credentials', {
+  id: text('id').primaryKey(),
+  forge: text('forge').notNull(),
+  name: text('name').notNull(),
+  owner: text('owner').notNull(),
+  tokenEncrypted: text('token_encrypted').notNull(),
+  scopes: text('scopes'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Webhook deliveries seen, by `X-GitHub-Delivery`: a second delivery with the same id is a replay. */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  deliveryId: text('delivery_id').primaryKey(),
+  event: text('event').notNull(),
+  action: text('action'),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  runId: text('run_id'),
+});
