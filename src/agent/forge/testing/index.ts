@@ -1,0 +1,1 @@
+export { type FakeGitHub, type FakeGitHubMode, type RecordedRequest, startFakeGitHub } from './server.ts';
