@@ -485,6 +485,22 @@ export const variables = {
     example: '4096',
     parse: integer('ORBIT_AGENT_MIN_FREE_DISK_MB', '4096', 1024, 0, 10_000_000),
   }),
+  githubWebhookSecret: spec({
+    name: 'ORBIT_GITHUB_WEBHOOK_SECRET',
+    description:
+      'Secret of the GitHub webhook; `POST /v1/webhooks/github` verifies `X-Hub-Signature-256` with it. Unset: the webhook route answers 503 for every delivery.',
+    defaultText: 'unset (webhook off)',
+    example: 'a-long-random-string',
+    secret: true,
+    parse: optionalString,
+  }),
+  agentTriggerLabel: spec({
+    name: 'ORBIT_AGENT_TRIGGER_LABEL',
+    description: 'Issue label that starts an agent run when a GitHub `issues` webhook reports it was added.',
+    defaultText: '`orbit`',
+    example: 'orbit-agent',
+    parse: (raw) => optionalString(raw) ?? 'orbit',
+  }),
   embeddingModel: spec({
     name: 'ORBIT_EMBEDDING_MODEL',
     description:
