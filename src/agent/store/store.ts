@@ -242,3 +242,8 @@ export async function getWebhookDelivery(
   const [row] = await database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.deliveryId, deliveryId));
   return row;
 }
+
+/** Forgets a delivery (its handling failed), so GitHub's redelivery — same delivery id — is processed. */
+export async function releaseWebhookDelivery(database: Database, deliveryId: string): Promise<void> {
+  await database.db.delete(webhookDeliveries).where(eq(webhookDeliveries.deliveryId, deliveryId));
+}
