@@ -25,18 +25,13 @@ import {
 import { buildSarifLog } from '../src/analysis/sarif/index.ts';
 import { toolEnvironment } from '../src/analysis/toolchain/index.ts';
 import { TOOLS, type ToolDescriptor } from '../src/analysis/tools/index.ts';
+import { COUNTERS, median, parallelLimit } from './analysis-harness.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CORES = os.availableParallelism();
 const env = toolEnvironment();
 const EXAMPLES = path.resolve(import.meta.dirname, '../examples/repos');
 const CACHE = path.join(path.dirname(env.toolsDir), 'cache', 'bench');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
 
 /** Flask's source distribution from PyPI: a real project of some size (Python, YAML, shell, docs). */
 function flaskRepo(): string {
@@ -56,45 +51,6 @@ function flaskRepo(): string {
   spawnSync('tar', ['-xzf', archive], { cwd: CACHE });
   return dir;
 }
-
-/** Raw finding counts from each tool's own output, independent of Orbit's parsers. */
-const COUNTERS: Record<string, (out: { stdout: string; stderr: string }) => number> = {
-  ruff: ({ stdout }) => (JSON.parse(stdout) as unknown[]).length,
-  pylint: ({ stdout }) => (JSON.parse(stdout) as { messages: unknown[] }).messages.length,
-  flake8: ({ stdout }) => stdout.split('\n').filter((l) => l.trim()).length,
-  black: ({ stderr }) => stderr.split('\n').filter((l) => /^(would reformat|error: cannot format) /.test(l)).length,
-  bandit: ({ stdout }) => (JSON.parse(stdout) as { results: unknown[] }).results.length,
-  // mypy prints notes that explain the error just above them on the same line: Orbit folds those into the error.
-  mypy: ({ stdout }) => {
-    let n = 0;
-    let last = '';
-    for (const line of stdout.split('\n').filter((l) => l.trim())) {
-      const d = JSON.parse(line) as { file: string; line: number; severity: string };
-      const here = `${d.file}:${d.line}`;
-      if (!(d.severity === 'note' && here === last)) n++;
-      if (d.severity !== 'note') last = here;
-    }
-    return n;
-  },
-  shellcheck: ({ stdout }) => (JSON.parse(stdout) as { comments: unknown[] }).comments.length,
-  yamllint: ({ stdout }) => stdout.split('\n').filter((l) => l.trim()).length,
-  codespell: ({ stdout }) => stdout.split('\n').filter((l) => l.includes('==>')).length,
-  semgrep: ({ stdout }) => (JSON.parse(stdout) as { results: unknown[] }).results.length,
-  gitleaks: ({ stdout }) => (JSON.parse(stdout) as unknown[]).length,
-  eslint: ({ stdout }) => (JSON.parse(stdout) as { messages: unknown[] }[]).reduce((n, f) => n + f.messages.length, 0),
-  // Files it would reformat (stdout), plus files it could not parse at all (stderr `[error] FILE: SyntaxError: …`).
-  prettier: ({ stdout, stderr }) =>
-    stdout.split('\n').filter((l) => l.trim()).length +
-    stderr.split('\n').filter((l) => /^\[error\] .+?: SyntaxError: /.test(l)).length,
-  rubocop: ({ stdout }) => (JSON.parse(stdout) as { summary: { offense_count: number } }).summary.offense_count,
-  // Errors without a location are run-level notes (e.g. a missing system include), not findings of the code.
-  cppcheck: ({ stderr }) => (stderr.match(/<error [^>]*>\s*<location /g) ?? []).length,
-  checkstyle: ({ stdout }) => (stdout.match(/<error /g) ?? []).length,
-  govet: ({ stdout, stderr }) => (`${stdout}${stderr}`.match(/"posn":/g) ?? []).length,
-  staticcheck: ({ stdout }) => stdout.split('\n').filter((l) => l.trim()).length,
-  clippy: ({ stdout }) =>
-    stdout.split('\n').filter((l) => l.includes('"reason":"compiler-message"') && /"code":\{"code":"/.test(l)).length,
-};
 
 /** The tool's environment with its sandbox-private /tmp paths moved under `scratchDir`. */
 function coldEnv(tool: ToolDescriptor, scratchDir: string): Record<string, string> {
@@ -184,9 +140,7 @@ for (const [name, repoRoot] of repos) {
   }
   if (!last) continue;
   const ran = last.results.filter((x) => x.status === 'succeeded');
-  const longest = Math.max(0, ...[...hand.values()].map((h) => h.wallMs));
-  const cpu = [...hand.values()].reduce((s, h) => s + h.cpuMs, 0);
-  const limit = Math.max(longest, cpu / CORES);
+  const { longest, cpu, limit } = parallelLimit([...hand.values()], CORES);
   const par = median(parallel);
   const seq = median(sequential);
   timing.push(
