@@ -160,6 +160,20 @@ for (const [name, repoRoot] of repos) {
   process.stderr.write(`${name}: parallel ${(par / 1000).toFixed(1)} s, sequential ${(seq / 1000).toFixed(1)} s\n`);
 }
 
+/** Each installed tool's version, asked the way Orbit asks it. */
+function toolVersions(): string {
+  const out: string[] = [];
+  for (const tool of TOOLS) {
+    const executable = tool.findExecutable(env);
+    if (!executable) continue;
+    const probe = tool.version.command?.(executable) ?? { command: executable, args: tool.version.args };
+    const r = spawnSync(probe.command, probe.args, { encoding: 'utf8', env: { ...process.env, ...(tool.env ?? {}) } });
+    out.push(`${tool.name} ${tool.version.parse(`${r.stdout ?? ''}${r.stderr ?? ''}`) ?? '?'}`);
+  }
+  return out.join(', ');
+}
+
+console.log(`Tool versions: ${toolVersions()}.\n`);
 console.log(
   `Machine: ${CORES} cores, Node ${process.version}; medians of ${ROUNDS} cold runs of every applicable tool (mode deep).\n`,
 );
