@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForge, labelsFor, renderPullRequestBody } from '../../src/agent/forge/index.ts';
-import { type FakeGitHub, startFakeGitHub } from '../../src/agent/forge/testing/index.ts';
+import { type FakeGitHub, recordedLabel, startFakeGitHub } from '../../src/agent/forge/testing/index.ts';
 import { getPullRequestByRun } from '../../src/agent/store/index.ts';
 import type { Database } from '../../src/platform/db/client.ts';
 import { freshDatabase } from '../support/db.ts';
@@ -114,6 +114,12 @@ describe('GitHub forge against the local stand-in', () => {
     const pr = gh.pulls.find((p) => p.number === rec.number);
     expect(pr?.body).toBe(body);
     expect(pr?.labels).toEqual(['docs']);
+    // The label answer is GitHub's recorded one (@octokit/fixtures) with our name.
+    const labelCall = gh.requests.find((r) => r.path === `/repos/acme/app/issues/${rec.number}/labels`);
+    expect(labelCall?.body).toEqual({ labels: ['docs'] });
+    expect(Object.keys(recordedLabel())).toEqual(
+      expect.arrayContaining(['id', 'node_id', 'url', 'name', 'color', 'default']),
+    );
     expect(g(ws.remote, 'rev-parse', ws.branch)).toBe(g(ws.root, 'rev-parse', 'HEAD'));
     expect(gh.requests.every((r) => r.authorization === 'token ghs_test')).toBe(true);
     expect((await getPullRequestByRun(database, 'run-a'))?.url).toBe(rec.url);

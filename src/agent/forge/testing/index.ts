@@ -1,1 +1,7 @@
-export { type FakeGitHub, type FakeGitHubMode, type RecordedRequest, startFakeGitHub } from './server.ts';
+export {
+  type FakeGitHub,
+  type FakeGitHubMode,
+  type RecordedRequest,
+  recordedLabel,
+  startFakeGitHub,
+} from './server.ts';

@@ -1,5 +1,30 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+
+interface RecordedFixture {
+  method: string;
+  path: string;
+  status: number;
+  response: unknown;
+}
+
+/**
+ * A label exactly as GitHub answered `POST /repos/{o}/{r}/issues/{n}/labels` in `@octokit/fixtures`' recorded
+ * "add-labels-to-issue" scenario (there is no recorded create-pull-request scenario; PRs are shaped by the OpenAPI
+ * description instead). Our labels are that recording with name, id and url replaced.
+ */
+export function recordedLabel(): Record<string, unknown> {
+  const file = createRequire(import.meta.url).resolve(
+    '@octokit/fixtures/scenarios/api.github.com/add-labels-to-issue/normalized-fixture.json',
+  );
+  const fixtures = JSON.parse(fs.readFileSync(file, 'utf8')) as RecordedFixture[];
+  const add = fixtures.find((f) => f.method === 'post' && /\/issues\/\d+\/labels$/.test(f.path) && f.status === 200);
+  const first = Array.isArray(add?.response) ? (add.response[0] as Record<string, unknown>) : undefined;
+  if (!first) throw new Error('@octokit/fixtures: the add-labels-to-issue scenario has no recorded label');
+  return first;
+}
 
 /**
  * A local stand-in for GitHub's REST API (the parts the forge uses), for tests: the real API is not reachable from
@@ -54,6 +79,7 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
   let mode: FakeGitHubMode | undefined;
   let nextNumber = 1;
   let base = '';
+  const labelTemplate = recordedLabel();
 
   const pullJson = (owner: string, repo: string, p: FakePull) => ({
     url: `${base}/repos/${owner}/${repo}/pulls/${p.number}`,
@@ -67,7 +93,7 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
     body: p.body,
     draft: p.draft,
     merged_at: p.merged_at,
-    labels: p.labels.map((name, i) => ({ id: i + 1, name, color: 'ededed', default: false })),
+    labels: p.labels.map((name, i) => ({ ...labelTemplate, id: 1000 + i, name })),
     head: { ref: p.head, label: `${owner}:${p.head}`, sha: '0'.repeat(40) },
     base: { ref: p.base, label: `${owner}:${p.base}`, sha: '0'.repeat(40) },
     user: { login: owner, id: 1, type: 'User' },
@@ -181,13 +207,10 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
         return send(
           200,
           p.labels.map((name, i) => ({
-            id: i + 1,
-            node_id: `L_${i}`,
-            url: '',
+            ...labelTemplate,
+            id: 1000 + i,
+            url: `${base}/repos/${owner}/${repo}/labels/${encodeURIComponent(name)}`,
             name,
-            color: 'ededed',
-            default: false,
-            description: null,
           })),
         );
       }
