@@ -4,7 +4,7 @@
  *   npm run bench:analysis            # BENCH_ROUNDS=3; BENCH_REPOS=python-basic,… to choose
  *
  * For each repository (the samples in examples/repos and a larger real one, Flask's sdist from PyPI, cached under
- * $ORBIT_HOME/cache/bench), in one run:
+ * $ORBIT_HOME/cache/bench, and the `yaml` package's npm tarball), in one run:
  *  - cold parallel: `analyzeRepository` in deep mode with concurrency = cores (fresh scratch dirs, tool caches off);
  *  - sequential: the same with concurrency 1;
  *  - the parallel limit max(longest tool, total CPU time / cores), from each tool run by hand outside Orbit;
@@ -49,6 +49,18 @@ function flaskRepo(): string {
   const archive = fs.readdirSync(CACHE).find((f) => f.startsWith('flask-3.1.0') && f.endsWith('.tar.gz'));
   if (!archive) throw new Error('no flask sdist downloaded');
   spawnSync('tar', ['-xzf', archive], { cwd: CACHE });
+  return dir;
+}
+
+/** The `yaml` package's npm tarball (`npm pack`): a real JS/TS code base (sources built to ESM, CJS and typings). */
+function yamlRepo(): string {
+  const dir = path.join(CACHE, 'yaml-2.9.1');
+  if (fs.existsSync(dir)) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  const pack = spawnSync('npm', ['pack', 'yaml@2.9.1', '--pack-destination', CACHE], { encoding: 'utf8' });
+  if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
+  const t = spawnSync('tar', ['-xzf', path.join(CACHE, 'yaml-2.9.1.tgz'), '-C', dir, '--strip-components=1']);
+  if (t.status !== 0) throw new Error('could not unpack yaml-2.9.1.tgz');
   return dir;
 }
 
@@ -117,6 +129,7 @@ const allRepos: [string, string][] = [
     .filter((d) => fs.statSync(path.join(EXAMPLES, d)).isDirectory())
     .map((d): [string, string] => [d, path.join(EXAMPLES, d)]),
   ['flask-3.1.0 (PyPI sdist)', flaskRepo()],
+  ['yaml-2.9.1 (npm tarball)', yamlRepo()],
 ];
 const repos = allRepos.filter(([name]) => !wanted || wanted.some((w) => name.startsWith(w)));
 
