@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { validateSarif } from '../../src/analysis/index.ts';
 import { toolEnvironment } from '../../src/analysis/toolchain/index.ts';
 import { findTool, type ToolDescriptor } from '../../src/analysis/tools/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import { runOrbit } from '../support/orbit.ts';
 import { requirement } from '../support/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -27,21 +27,7 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** The real `orbit` entry point, with the machine's managed tools (ORBIT_HOME) and a scratch working directory. */
 function orbit(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/orbit.js'), ...args], {
-      cwd: scratch,
-      env: { PATH: process.env.PATH, HOME: os.homedir(), ORBIT_HOME: path.dirname(env.toolsDir) },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runOrbit(args, { cwd: scratch, env: { HOME: os.homedir(), ORBIT_HOME: path.dirname(env.toolsDir) } });
 }
 
 describe.skipIf(need.skip)('orbit analyze', () => {

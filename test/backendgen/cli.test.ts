@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planModel } from '../../src/backendgen/plan/index.ts';
 import { TARGETS } from '../../src/backendgen/targets/index.ts';
 import { validateModel } from '../../src/backendgen/validate/index.ts';
+import { runOrbit } from '../support/orbit.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BLOG = path.join(ROOT, 'examples/models/blog.json');
@@ -13,21 +13,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-backend-cli-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function orbit(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/orbit.js'), ...args], {
-      cwd: work,
-      env: { PATH: process.env.PATH, HOME: work, ORBIT_HOME: work },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runOrbit(args, { cwd: work, env: { HOME: work, ORBIT_HOME: work } });
 }
 
 describe('orbit backend', () => {

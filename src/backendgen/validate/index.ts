@@ -164,6 +164,17 @@ export function validateModel(input: unknown, limits: ModelLimits = DEFAULT_LIMI
   const add = (pointer: string, code: string, message: string, hint: string) => {
     if (errors.length < 1000) errors.push({ pointer, code, message, hint });
   };
+  const checkDefault = (pointer: string, c: Column) => {
+    const problem = defaultProblem(c);
+    if (problem) {
+      add(
+        `${pointer}/default`,
+        'default-mismatch',
+        `The default of "${c.name}" does not fit its type ${c.type}: ${problem}.`,
+        'Change the default or the type.',
+      );
+    }
+  };
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     add(
@@ -333,14 +344,7 @@ export function validateModel(input: unknown, limits: ModelLimits = DEFAULT_LIMI
           }
         }
       }
-      const problem = defaultProblem(c);
-      if (problem)
-        add(
-          `${cp}/default`,
-          'default-mismatch',
-          `The default of "${c.name}" does not fit its type ${c.type}: ${problem}.`,
-          'Change the default or the type.',
-        );
+      checkDefault(cp, c);
     });
   });
 
@@ -422,14 +426,7 @@ export function validateModel(input: unknown, limits: ModelLimits = DEFAULT_LIMI
         if (own.has(c.name))
           add(`${cp}/name`, 'duplicate-name', `The join column "${c.name}" appears twice.`, 'Rename one.');
         own.add(c.name);
-        const problem = defaultProblem(c);
-        if (problem)
-          add(
-            `${cp}/default`,
-            'default-mismatch',
-            `The default of "${c.name}" does not fit its type ${c.type}: ${problem}.`,
-            'Change the default or the type.',
-          );
+        checkDefault(cp, c);
       });
       if (ok) {
         claim(r.parent, r.childField ?? r.child, `${rp}/childField`, 'relationship field');
