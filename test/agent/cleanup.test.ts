@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { loadConfig } from '../../src/platform/config.ts';
 import type { Database } from '../../src/platform/db/client.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { engines, freshDatabase } from '../support/db.ts';
+import { initRepo } from '../support/git.ts';
 import { itWhen } from '../support/services.ts';
 
 const HOUR = 3600 * 1000;
@@ -198,16 +198,7 @@ for (const engine of engines) {
       const source = path.join(tmp, `source-${engine.name}`);
       fs.mkdirSync(source);
       fs.writeFileSync(path.join(source, 'a.txt'), 'a\n');
-      const env = {
-        ...process.env,
-        GIT_AUTHOR_NAME: 'T',
-        GIT_AUTHOR_EMAIL: 't@e',
-        GIT_COMMITTER_NAME: 'T',
-        GIT_COMMITTER_EMAIL: 't@e',
-      };
-      execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: source, env });
-      execFileSync('git', ['add', '.'], { cwd: source, env });
-      execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: source, env });
+      initRepo(source);
       const runId = newId();
       await db.query(
         `INSERT INTO runs (id, kind, status, input, owner) VALUES ($1, 'agent', 'running', '{}'::jsonb, 'local')`,

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import {
 } from '../../src/agent/tools/index.ts';
 import { createWorkspace } from '../../src/agent/workspace/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import { initRepo } from '../support/git.ts';
 import { itWhen } from '../support/services.ts';
 
 /**
@@ -113,16 +114,7 @@ beforeAll(async () => {
   const source = path.join(tmp, 'source');
   fs.mkdirSync(source);
   fs.writeFileSync(path.join(source, 'app.py'), 'print("hi")\n');
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@e',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@e',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: source, env });
-  execFileSync('git', ['add', '.'], { cwd: source, env });
-  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: source, env });
+  initRepo(source);
   ws = await createWorkspace({ home: orbitHome, runId: 'run-escape-1', source, slug: 'escape' });
 });
 

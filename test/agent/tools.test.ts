@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import {
 import { createWorkspace } from '../../src/agent/workspace/index.ts';
 import { log } from '../../src/platform/git/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import { initRepo } from '../support/git.ts';
 import { itWhen } from '../support/services.ts';
 
 const availability = await sandboxAvailable();
@@ -79,16 +79,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(source, 'README.md'), '# calc\nAdds numbers.\n');
   fs.writeFileSync(path.join(source, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]));
   fs.writeFileSync(path.join(source, '.gitignore'), 'dist/\n');
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@e',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@e',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: source, env });
-  execFileSync('git', ['add', '.'], { cwd: source, env });
-  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: source, env });
+  initRepo(source);
   ws = await createWorkspace({ home: path.join(tmp, 'home'), runId: 'run-tools-1', source, slug: 'tools' });
   fs.mkdirSync(path.join(ws.root, 'dist'));
   fs.writeFileSync(path.join(ws.root, 'dist', 'bundle.js'), 'function add(){}');

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import {
   workspacePath,
 } from '../../src/agent/workspace/index.ts';
 import { currentBranch, log } from '../../src/platform/git/index.ts';
+import { initRepo } from '../support/git.ts';
 
 let root: string;
 let source: string;
@@ -21,17 +21,8 @@ beforeAll(() => {
   source = path.join(root, 'source');
   home = path.join(root, 'home');
   fs.mkdirSync(source);
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@e',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@e',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: source, env });
   fs.writeFileSync(path.join(source, 'README.md'), '# sample\n');
-  execFileSync('git', ['add', '.'], { cwd: source, env });
-  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: source, env });
+  initRepo(source);
 });
 
 afterAll(() => {

@@ -1,23 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../../platform/db/client.ts';
-import { newId } from '../../platform/ids.ts';
+import { type CleanupReason, type CleanupRow as CleanupRecord, recordCleanup } from '../store/index.ts';
 import { workspacesDir } from '../workspace/index.ts';
 
-export type CleanupReason = 'expired' | 'low-disk' | 'manual';
-export type CleanupOutcome = 'removed' | 'busy' | 'failed' | 'skipped-active';
-
-/** One attempt to remove one workspace, as stored in `agent_workspace_cleanups`. */
-export interface CleanupRecord {
-  id: string;
-  runId: string;
-  path: string;
-  reason: CleanupReason;
-  outcome: CleanupOutcome;
-  bytesFreed: number;
-  detail: string | null;
-  at: Date;
-}
+/** One attempt to remove one workspace: a row of `agent_workspace_cleanups`, as the store reads and writes it. */
+export type { CleanupOutcome, CleanupReason, CleanupRow as CleanupRecord } from '../store/index.ts';
 
 export interface CleanupJobOptions {
   database: Database;
@@ -124,14 +112,8 @@ export function createCleanupJob(o: CleanupJobOptions): CleanupJob {
   // whose run row is gone counts from its creation.
   const finishedSql = `COALESCE(w.finished_at, r.finished_at, CASE WHEN r.id IS NULL THEN w.created_at END)`;
 
-  async function record(r: Omit<CleanupRecord, 'id' | 'at'>): Promise<CleanupRecord> {
-    const full: CleanupRecord = { ...r, id: newId(), at: now() };
-    await o.database.query(
-      `INSERT INTO agent_workspace_cleanups (id, run_id, path, reason, outcome, bytes_freed, detail, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [full.id, full.runId, full.path, full.reason, full.outcome, full.bytesFreed, full.detail, full.at],
-    );
-    return full;
+  function record(r: Omit<CleanupRecord, 'id' | 'at'>): Promise<CleanupRecord> {
+    return recordCleanup(o.database, { ...r, at: now() });
   }
 
   function lockHeld(dir: string): string | undefined {
