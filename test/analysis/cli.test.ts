@@ -95,6 +95,25 @@ describe.skipIf(need.skip)('orbit analyze', () => {
     expect(r.stdout).toMatch(/^0 finding\(s\): none/m);
   });
 
+  it('a tool named with --tools that is not installed makes the result incomplete: exit 3, listed as not run', async () => {
+    const bare = path.join(scratch, 'bare-home');
+    const r = await runOrbit(
+      [
+        'analyze',
+        path.join(ROOT, 'examples/repos/python-basic'),
+        '--tools',
+        'ruff',
+        '--out',
+        path.join(scratch, 'bare'),
+      ],
+      { cwd: scratch, env: { HOME: bare, ORBIT_HOME: bare } },
+    );
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(
+      /Not run \(their findings are unknown, not zero\):\n {2}ruff: not installed: .*orbit tools install ruff/,
+    );
+  });
+
   it('bad usage exits 2 with what to do', async () => {
     const cases: [string[], RegExp][] = [
       [['analyze', path.join(scratch, 'nope')], /is not a directory \(nor a git URL\)/],

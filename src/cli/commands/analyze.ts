@@ -136,7 +136,8 @@ repository's own configs where it has them. Tools that are missing or need a ser
 configured are listed as "not run" with the fix — never as clean. Install tools with \`orbit tools install\`.
 
 Exit codes: 0 no findings at --fail-on or above; 1 such findings; 2 bad usage or source;
-3 no such findings, but a tool failed or timed out (the result is incomplete).
+3 no such findings, but a tool failed or timed out, or a tool named with --tools is not installed
+or not configured (the result is incomplete).
 
 Examples:
   $ orbit analyze                                   the current directory, standard tools
@@ -240,7 +241,12 @@ Examples:
               opts.failOn === 'none'
                 ? 0
                 : LEVELS.slice(0, rank + 1).reduce((n, l) => n + report.summary.bySeverity[l], 0);
-            const incomplete = report.outcome.results.some((r) => r.status === 'failed' || r.status === 'timed_out');
+            // A tool the user named with --tools that could not run leaves the result incomplete, as a crash does.
+            const notRun = (status: string) =>
+              status === 'failed' ||
+              status === 'timed_out' ||
+              (tools !== undefined && (status === 'not_installed' || status === 'not_configured'));
+            const incomplete = report.outcome.results.some((r) => notRun(r.status));
             const code =
               failing > 0 ? ANALYZE_EXIT.findings : incomplete ? ANALYZE_EXIT.incomplete : ANALYZE_EXIT.clean;
             out.result(
