@@ -127,6 +127,64 @@ for (const engineName of ['pglite', 'postgres'] as const) {
       expect(await eventTypes(engine, run.id)).toContain('run.cancel_requested');
       await expect(engine.cancel(run.id)).rejects.toMatchObject({ status: 409, type: 'run-finished' });
     });
+
+    it('parks a run that asks for input as waiting, without a worker, across a restart, until it is answered', async () => {
+      const engine = await setup();
+      const { run } = await engine.submit({ kind: 'test.ask', input: {}, owner: 'o' });
+      const waiting = await waitForStatus(engine, run.id, ['waiting', 'failed']);
+      expect(waiting.status).toBe('waiting');
+      expect(waiting.workerId).toBeNull();
+      const requested = (await engine.events.list(run.id)).filter((e) => e.type === 'input.requested');
+      expect(requested.map((e) => e.data)).toEqual([
+        { key: 'colour', kind: 'question', prompt: 'Which colour?', options: ['red', 'blue'] },
+      ]);
+      // A question wants text; an approval is not an answer to it. Nothing is recorded for a refused answer.
+      await expect(engine.provideInput(run.id, { approve: true, by: 'o' })).rejects.toMatchObject({
+        status: 400,
+        type: 'input-invalid',
+      });
+
+      // A second engine on the same database (a restarted server) takes the answer and runs the rest.
+      await handle.stop();
+      handle = await testEngine(database, { workers: true });
+      const engine2 = handle.engine;
+      expect((await engine2.store.get(run.id)).status).toBe('waiting');
+      const answered = await engine2.provideInput(run.id, { text: 'blue', by: 'alice' });
+      expect(answered.answered).toBe('colour');
+      await waitForStatus(engine2, run.id, ['waiting'], 20_000).then(async () => {
+        // It may still be waiting for its first answer to be taken; wait for the second request.
+        for (let i = 0; i < 400; i++) {
+          if ((await engine2.events.list(run.id)).some((e) => e.type === 'input.requested' && e.data.key === 'go'))
+            break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      });
+      await expect(engine2.provideInput(run.id, { by: 'alice' })).rejects.toMatchObject({ type: 'input-invalid' });
+      await engine2.provideInput(run.id, { approve: true, by: 'alice' });
+      const done = await waitForStatus(engine2, run.id, ['succeeded', 'failed']);
+      expect(done.output).toEqual({ colour: 'blue', approved: true, attempt: 1 });
+      // Answers do not spend attempts; the executor ran three times (asked, asked again, finished).
+      expect(done.attempt).toBe(1);
+      const events = await engine2.events.list(run.id);
+      expect(events.filter((e) => e.type === 'test.executed')).toHaveLength(3);
+      expect(events.filter((e) => e.type === 'run.waiting')).toHaveLength(2);
+      expect(events.filter((e) => e.type === 'input.received').map((e) => e.data)).toEqual([
+        { key: 'colour', text: 'blue', by: 'alice' },
+        { key: 'go', approve: true, by: 'alice' },
+      ]);
+      await expect(engine2.provideInput(run.id, { text: 'late', by: 'alice' })).rejects.toMatchObject({
+        status: 409,
+        type: 'run-finished',
+      });
+    });
+
+    it('cancels a waiting run at once', async () => {
+      const engine = await setup();
+      const { run } = await engine.submit({ kind: 'test.ask', input: {}, owner: 'o' });
+      await waitForStatus(engine, run.id, ['waiting']);
+      const cancelled = await engine.cancel(run.id);
+      expect(cancelled.status).toBe('cancelled');
+    });
   });
 }
 

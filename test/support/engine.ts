@@ -64,6 +64,23 @@ export function testRegistry(): ExecutorRegistry {
       return {};
     },
   });
+  registry.register({
+    kind: 'test.ask',
+    description: 'asks a question, then for an approval, and returns both answers',
+    inputSchema: Type.Object({}),
+    maxAttempts: 2,
+    async execute(ctx) {
+      await ctx.emit('test.executed', { attempt: ctx.attempt });
+      const colour = await ctx.waitForInput({
+        key: 'colour',
+        kind: 'question',
+        prompt: 'Which colour?',
+        options: ['red', 'blue'],
+      });
+      const go = await ctx.waitForInput({ key: 'go', kind: 'approval', prompt: `Paint it ${colour.text}?` });
+      return { colour: colour.text, approved: go.approve === true, attempt: ctx.attempt };
+    },
+  });
   return registry;
 }
 

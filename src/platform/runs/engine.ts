@@ -6,6 +6,7 @@ import { newId } from '../ids.ts';
 import type { JobQueue } from '../queue/index.ts';
 import { ArtifactStore } from './artifacts.ts';
 import { EventLog } from './events.ts';
+import { AwaitingInput, answerIn, type InputAnswer, openRequest } from './input.ts';
 import { runMetrics } from './metrics.ts';
 import type { ExecutorContext, ExecutorRegistry } from './registry.ts';
 import { isTerminal } from './states.ts';
@@ -32,6 +33,13 @@ export interface SubmitInput {
   input: unknown;
   owner: string;
   idempotencyKey?: string | undefined;
+}
+
+/** What a person sends to a run: an answer, an approval, or a note for a run that is working. */
+export interface ProvidedInput {
+  text?: string | undefined;
+  approve?: boolean | undefined;
+  by: string;
 }
 
 class CancelledByUser extends Error {
@@ -103,18 +111,86 @@ export class RunEngine {
    * Executes a run in this process without the queue (the CLI's `orbit analyze .`): same executor, same events,
    * same artifacts; resolves with the finished run.
    */
-  async runInline(input: SubmitInput, onCreated?: (run: Run) => Promise<void> | void): Promise<Run> {
+  async runInline(
+    input: SubmitInput,
+    onCreated?: (run: Run) => Promise<void> | void,
+    onWaiting?: (run: Run) => Promise<void>,
+  ): Promise<Run> {
     const registry = this.options.registry;
     const normalized = registry.validateInput(input.kind, input.input);
     const def = registry.get(input.kind);
     const { run } = await this.store.create({ ...input, input: normalized, maxAttempts: def.maxAttempts ?? 3 });
     await onCreated?.(run);
     await this.events.append(run.id, 'run.queued', { kind: run.kind });
+    return this.continueInline(run.id, onWaiting);
+  }
+
+  /**
+   * Executes a run in this process until it finishes; a `waiting` run is handed to `onWaiting` (which answers it,
+   * e.g. by asking on the terminal) or, without one, returned as it is.
+   */
+  async continueInline(runId: string, onWaiting?: (run: Run) => Promise<void>): Promise<Run> {
     for (;;) {
-      await this.execute(run.id);
-      const now = await this.store.get(run.id);
+      await this.execute(runId);
+      let now = await this.store.get(runId);
+      if (now.status === 'waiting' && onWaiting) {
+        await onWaiting(now);
+        now = await this.store.get(runId);
+      }
       if (now.status !== 'queued') return now;
     }
+  }
+
+  /**
+   * A person's input. A `waiting` run takes it as the answer to its open request and is queued again (the same
+   * attempt continues). A queued or running run takes text as a note its executor reads at its next step.
+   */
+  async provideInput(id: string, input: ProvidedInput): Promise<{ run: Run; answered: string | null }> {
+    const run = await this.store.get(id);
+    if (isTerminal(run.status)) {
+      throw new ConflictError('run-finished', `Run ${id} already finished (${run.status}); it takes no more input.`, {
+        runStatus: run.status,
+      });
+    }
+    const text = input.text?.trim() ? input.text : undefined;
+    if (run.status !== 'waiting') {
+      if (!text) {
+        throw new ConflictError(
+          'no-open-request',
+          `Run ${id} is ${run.status} and asks nothing at the moment, so there is nothing to approve. Send "text" to leave it a note it reads at its next step.`,
+          { runStatus: run.status },
+        );
+      }
+      await this.events.append(id, 'input.received', { key: null, text, by: input.by });
+      return { run, answered: null };
+    }
+    const request = openRequest(await this.events.list(id, 0, 100_000));
+    if (!request) throw new ConflictError('no-open-request', `Run ${id} is waiting but has no open request.`);
+    if (request.kind === 'question' && !text) {
+      throw new OrbitError('input-invalid', 400, `Run ${id} asks a question: answer it with "text".`, {
+        errors: [{ pointer: '/text', message: 'required to answer a question' }],
+        request,
+      });
+    }
+    if (request.kind === 'approval' && input.approve !== true && !text) {
+      throw new OrbitError(
+        'input-invalid',
+        400,
+        `Run ${id} waits for approval: send {"approve": true} to go ahead, "text" saying what to change, or cancel the run.`,
+        { errors: [{ pointer: '/approve', message: 'must be true, or send text' }], request },
+      );
+    }
+    // Only one answer wins the waiting → queued step; the answer is logged before the run can be claimed.
+    const queued = await this.store.transition(id, 'queued', { workerId: null, attempt: Math.max(0, run.attempt - 1) });
+    const answer: InputAnswer = {
+      key: request.key,
+      ...(text ? { text } : {}),
+      ...(input.approve === true ? { approve: true } : {}),
+      by: input.by,
+    };
+    await this.events.append(id, 'input.received', { ...answer });
+    await this.enqueue(id, 0);
+    return { run: queued, answered: request.key };
   }
 
   async cancel(id: string): Promise<Run> {
@@ -256,6 +332,14 @@ export class RunEngine {
       await this.enqueue(run.id, 1000);
       return;
     }
+    if (!result.ok && result.error instanceof AwaitingInput && !signal.aborted) {
+      await this.store.transition(run.id, 'waiting', { workerId: null });
+      await this.events.append(run.id, 'run.waiting', {
+        key: result.error.request.key,
+        kind: result.error.request.kind,
+      });
+      return;
+    }
     if (signal.aborted && signal.reason instanceof TimeLimitExceeded) {
       return this.fail(run, { type: 'timeout', message: `The run ${signal.reason.message} and was stopped.` }, seconds);
     }
@@ -328,6 +412,16 @@ export class RunEngine {
         },
       },
       usage: { add: (amounts) => this.store.addUsage(run.id, amounts) },
+      priorUsage: { ...run.usage },
+      history: () => this.events.list(run.id, 0, 1_000_000),
+      waitForInput: async (request) => {
+        const events = await this.events.list(run.id, 0, 1_000_000);
+        const answer = answerIn(events, request.key);
+        if (answer) return answer;
+        if (openRequest(events)?.key !== request.key)
+          await this.events.append(run.id, 'input.requested', { ...request });
+        throw new AwaitingInput(request);
+      },
     };
   }
 

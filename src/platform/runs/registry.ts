@@ -3,6 +3,7 @@ import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from '../errors.ts';
 import { OrbitError, ValidationError } from '../errors.ts';
+import type { InputAnswer, InputRequest } from './input.ts';
 import type { RunEvent } from './types.ts';
 
 /** What an executor receives. The platform does queueing, retries, cancellation, recovery and metrics around it. */
@@ -25,6 +26,17 @@ export interface ExecutorContext {
     /** Adds to the run's usage counters, e.g. `{ cpuMs: 120 }`. */
     add(amounts: Record<string, number>): Promise<void>;
   };
+  /** The run's usage counters when this attempt started (e.g. `wallMs` of the attempts before it). */
+  priorUsage: Record<string, number>;
+  /** Every event of the run so far, oldest first: what an executor that resumes from its log replays. */
+  history(): Promise<RunEvent[]>;
+  /**
+   * Asks a person. When the answer is already in the log (the run was resumed after it) it is returned. Otherwise
+   * `input.requested` is recorded and the call throws `AwaitingInput`, which must not be caught: the run becomes
+   * `waiting` and its worker is free. An answer (POST /v1/runs/:id/input) queues the run again; the executor runs from
+   * the start, replays its log, and this call returns the answer.
+   */
+  waitForInput(request: InputRequest): Promise<InputAnswer>;
 }
 
 export interface ExecutorDefinition<I extends TSchema = TSchema, O extends TSchema = TSchema> {

@@ -12,6 +12,7 @@ describe('run state machine', () => {
     ['running', 'cancelled'],
     ['running', 'queued'],
     ['waiting', 'cancelled'],
+    ['waiting', 'queued'],
   ];
 
   it('allows exactly the transitions of the architecture', () => {

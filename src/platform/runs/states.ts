@@ -4,9 +4,12 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-/** Allowed predecessors of each status. `running → queued` is a retry; `running → failed` also covers a dead worker. */
+/**
+ * Allowed predecessors of each status. `running → queued` is a retry; `waiting → queued` is an answer arriving;
+ * `running → failed` also covers a dead worker.
+ */
 const FROM: Record<RunStatus, readonly RunStatus[]> = {
-  queued: ['running'],
+  queued: ['running', 'waiting'],
   running: ['queued', 'waiting'],
   waiting: ['running'],
   succeeded: ['running'],

@@ -49,6 +49,8 @@ export interface TransitionPatch {
   output?: unknown;
   error?: RunError | null;
   workerId?: string | null;
+  /** Sets the attempt counter (an answered run resumes its attempt rather than spending a new one). */
+  attempt?: number;
   /** Only if the run's last heartbeat is older than this (dead-worker recovery). */
   ifStaleBefore?: Date;
 }
@@ -132,11 +134,12 @@ export class RunStore {
     if (patch.output !== undefined) set.output = patch.output;
     if (patch.error !== undefined) set.error = patch.error;
     if (patch.workerId !== undefined) set.workerId = patch.workerId;
+    if (patch.attempt !== undefined) set.attempt = patch.attempt;
     if (isTerminal(to)) {
       set.finishedAt = now;
       set.heartbeatAt = null;
     }
-    if (to === 'queued') set.heartbeatAt = null;
+    if (to === 'queued' || to === 'waiting') set.heartbeatAt = null;
     const rows = await this.db
       .update(runs)
       .set(set)

@@ -210,6 +210,36 @@ export const runsRoutes: FastifyPluginAsyncTypebox<RunsRoutesOptions> = async (a
     },
   );
 
+  app.post(
+    '/v1/runs/:id/input',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Answer a waiting run (a question or an approval), or leave a working run a note',
+        description:
+          'A `waiting` run asks something (its `input.requested` event says what): answer a question with `text`; approve a plan with `{"approve": true}`, or send `text` saying what to change. The run is queued again and continues where it stopped. A queued or running run takes `text` as a note it reads at its next step. To stop a run instead, cancel it.',
+        params: IdParams,
+        body: Type.Object(
+          {
+            text: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })),
+            approve: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({ run: RunSchema, answered: Type.Union([Type.String(), Type.Null()]) }),
+          ...problems(400, 401, 403, 404, 409, 429),
+        },
+      },
+      config: { auth: 'member' },
+    },
+    async (request, reply) => {
+      checkId(request.params.id);
+      const r = await engine.provideInput(request.params.id, { ...request.body, by: request.principal.id });
+      return reply.status(202).send({ run: presentRun(r.run), answered: r.answered });
+    },
+  );
+
   app.get(
     '/v1/runs/:id/events',
     {
