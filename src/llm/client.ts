@@ -58,6 +58,11 @@ export interface TextRequest {
   temperature?: number;
   /** Model round-trips when tools have `execute`; default 1. */
   maxSteps?: number;
+  /**
+   * `fail` (default): a call of an unknown tool or with input that fails its schema fails the request. `return`:
+   * such a call is returned with `invalid` set, for a caller (an agent loop) that answers the model with the error.
+   */
+  invalidToolCalls?: 'fail' | 'return';
 }
 
 export interface ObjectRequest {
@@ -75,6 +80,8 @@ export interface ToolCall {
   id: string;
   name: string;
   input: unknown;
+  /** Why the call is invalid (unknown tool, input that fails the schema); only with `invalidToolCalls: 'return'`. */
+  invalid?: string;
 }
 
 export interface LlmUsage {
@@ -402,9 +409,16 @@ export function createLlmClient(config: LlmConfig, options: CreateLlmClientOptio
                 text += part.text;
                 channel.push({ type: 'text-delta', text: part.text });
               } else if (part.type === 'tool-call') {
-                if (part.invalid)
-                  throw new AttemptFailure(part.error ?? new NoSuchToolError({ toolName: part.toolName }), partial());
-                const call = { id: part.toolCallId, name: part.toolName, input: part.input };
+                const invalid = part.invalid
+                  ? (part.error ?? new NoSuchToolError({ toolName: part.toolName }))
+                  : undefined;
+                if (invalid && request.invalidToolCalls !== 'return') throw new AttemptFailure(invalid, partial());
+                const call: ToolCall = {
+                  id: part.toolCallId,
+                  name: part.toolName,
+                  input: part.input,
+                  ...(invalid ? { invalid: invalid instanceof Error ? invalid.message : String(invalid) } : {}),
+                };
                 calls.push(call);
                 channel.push({ type: 'tool-call', call });
               } else if (part.type === 'finish-step') {

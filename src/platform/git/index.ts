@@ -3,6 +3,7 @@
  * switched off (`-c core.hooksPath=/dev/null`, `-c core.fsmonitor=false`), no terminal prompts, a fixed author and
  * committer identity, and credentials passed through the environment (never argv) and redacted from every message.
  */
+export { checkGitUrl, resolveAllowedPath } from './allowed.ts';
 export {
   type AddWorktreeOptions,
   add,
