@@ -6,10 +6,19 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import {
+  agentRoutes,
+  cleanupOptionsFromConfig,
+  createAgentExecutor,
+  createCleanupJob,
+  githubRepoOf,
+  githubWebhookPlugin,
+  type WebhookRunInput,
+} from './agent/index.ts';
 import { createAnalysisExecutor } from './analysis/index.ts';
 import { backendExecutor, backendRoutes, MAX_MODEL_BODY_BYTES } from './backendgen/index.ts';
 import { demoExecutor } from './demo/index.ts';
-import { createEmbedder, createLlmClient, runUsage, usageRoutes } from './llm/index.ts';
+import { createEmbedder, createLlmClient, type LlmClient, runUsage, usageRoutes } from './llm/index.ts';
 import { ApiKeyStore } from './platform/auth/index.ts';
 import { type Config, isLoopbackHost } from './platform/config.ts';
 import { type Database, describeUrl, openDatabase } from './platform/db/client.ts';
@@ -19,6 +28,7 @@ import { startTracing } from './platform/observability/tracing.ts';
 import { createJobQueue, type JobQueue, trackQueueDepth } from './platform/queue/index.ts';
 import { createRateLimiter, parsePolicy, type RateLimiter } from './platform/ratelimit/index.ts';
 import { ExecutorRegistry, RUN_QUEUE, RunEngine } from './platform/runs/index.ts';
+import { Scheduler } from './platform/scheduler.ts';
 import { loadSecrets } from './platform/secrets.ts';
 import { buildApp } from './server/app.ts';
 import type { HealthCheck } from './server/routes/health.ts';
@@ -34,9 +44,30 @@ export function knowledgeBase(config: Config, database: Database, logger?: Logge
   });
 }
 
+/** The agent run kind. `any` local repository for the CLI on the user's own machine; the server's allowed roots otherwise. */
+export function agentExecutor(
+  config: Config,
+  database: Database,
+  options: { localRepositories?: 'allowed-roots' | 'any'; llm?: () => LlmClient } = {},
+) {
+  return createAgentExecutor({
+    home: config.home,
+    database,
+    llm: options.llm ?? (() => createLlmClient(config, { database })),
+    allowedRoots: options.localRepositories === 'any' ? 'any' : config.analysisRoots,
+    limits: { maxSteps: config.agentMaxSteps, maxMinutes: config.agentMaxMinutes },
+    github: { token: config.githubToken, apiUrl: config.githubApiUrl },
+  });
+}
+
 /** Every run kind Orbit knows. A capability adds its executor here. */
-export function createRegistry(config: Config, database: Database): ExecutorRegistry {
+export function createRegistry(
+  config: Config,
+  database: Database,
+  options: { localRepositories?: 'allowed-roots' | 'any' } = {},
+): ExecutorRegistry {
   const registry = new ExecutorRegistry();
+  registry.register(agentExecutor(config, database, options));
   registry.register(demoExecutor);
   registry.register(backendExecutor);
   registry.register(
@@ -95,6 +126,7 @@ export async function openPlatform(config: Config, options: { workers: boolean; 
     logger.warn({ rejected: seeded.rejected }, 'some built-in example workflows were not loaded');
   const queue = createJobQueue(database);
   await queue.start();
+  const scheduler = new Scheduler(queue);
   const engine = new RunEngine({
     database,
     registry: createRegistry(config, database),
@@ -105,7 +137,13 @@ export async function openPlatform(config: Config, options: { workers: boolean; 
     logger,
   });
   trackQueueDepth(RUN_QUEUE, () => queue.depth(RUN_QUEUE));
-  if (options.workers) await engine.startWorkers(config.workerConcurrency);
+  if (options.workers) {
+    await engine.startWorkers(config.workerConcurrency);
+    const cleanup = createCleanupJob({ database, home: config.home, ...cleanupOptionsFromConfig(config) });
+    await scheduler.register(cleanup.name, cleanup.cron, async () => {
+      await cleanup.runOnce();
+    });
+  }
   return {
     config,
     logger,
@@ -193,6 +231,31 @@ export async function startServer(config: Config, options: { workers: boolean; l
     healthChecks,
     routes: [
       { plugin: usageRoutes, options: { database: platform.database } },
+      { plugin: agentRoutes, options: { database: platform.database } },
+      {
+        plugin: githubWebhookPlugin,
+        options: {
+          database: platform.database,
+          secret: config.githubWebhookSecret,
+          triggerLabel: config.agentTriggerLabel,
+          startRun: async (w: WebhookRunInput) => {
+            const repo = githubRepoOf(w.repository.cloneUrl);
+            const { run } = await platform.engine.submit({
+              kind: 'agent',
+              input: {
+                repository: w.repository.cloneUrl,
+                task: w.task,
+                baseRef: w.repository.defaultBranch,
+                ...(repo ? { github: repo } : {}),
+                issue: { number: w.issue.number, url: w.issue.url },
+              },
+              owner: 'github-webhook',
+              idempotencyKey: `github-delivery:${w.deliveryId}`,
+            });
+            return { id: run.id };
+          },
+        },
+      },
       { plugin: backendRoutes },
       {
         plugin: workflowRoutes,
@@ -210,6 +273,12 @@ export async function startServer(config: Config, options: { workers: boolean; l
         path: '/v1/analyses',
         kind: 'analysis',
         summary: 'Analyse a repository (a git URL, or a server path inside ORBIT_ALLOWED_ROOTS) with real tools',
+      },
+      {
+        path: '/v1/agent/runs',
+        kind: 'agent',
+        summary:
+          'Start the coding agent on a repository: it researches, asks and plans (waits for approval), implements, and opens a pull request',
       },
       {
         path: '/v1/workflows',

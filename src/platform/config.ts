@@ -485,6 +485,38 @@ export const variables = {
     example: '4096',
     parse: integer('ORBIT_AGENT_MIN_FREE_DISK_MB', '4096', 1024, 0, 10_000_000),
   }),
+  agentMaxSteps: spec({
+    name: 'ORBIT_AGENT_MAX_STEPS',
+    description:
+      'Model calls an agent run may make before it stops (its work so far committed and pushed); a run may ask for fewer or more with `maxSteps`.',
+    defaultText: '`60`',
+    example: '120',
+    parse: integer('ORBIT_AGENT_MAX_STEPS', '120', 60, 1, 1000),
+  }),
+  agentMaxMinutes: spec({
+    name: 'ORBIT_AGENT_MAX_MINUTES',
+    description:
+      'Working minutes an agent run may take (time spent waiting for the user not counted) before it stops with its work so far pushed.',
+    defaultText: '`60`',
+    example: '180',
+    parse: integer('ORBIT_AGENT_MAX_MINUTES', '180', 60, 1, 24 * 60),
+  }),
+  githubToken: spec({
+    name: 'ORBIT_GITHUB_TOKEN',
+    description:
+      'GitHub token the agent pushes branches and opens pull requests with (fine-grained: Contents and Pull requests read/write, Issues read/write for labels; see docs/agent-github.md). Unset: agent runs push branches only.',
+    defaultText: 'unset',
+    example: 'github_pat_…',
+    secret: true,
+    parse: optionalString,
+  }),
+  githubApiUrl: spec({
+    name: 'ORBIT_GITHUB_API_URL',
+    description: 'GitHub REST API root (GitHub Enterprise Server: `https://HOST/api/v3`).',
+    defaultText: '`https://api.github.com`',
+    example: 'https://github.example.com/api/v3',
+    parse: (raw) => url('ORBIT_GITHUB_API_URL', 'https://api.github.com', ['http:', 'https:'])(raw) ?? 'https://api.github.com',
+  }),
   githubWebhookSecret: spec({
     name: 'ORBIT_GITHUB_WEBHOOK_SECRET',
     description:
