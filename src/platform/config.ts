@@ -515,7 +515,8 @@ export const variables = {
     description: 'GitHub REST API root (GitHub Enterprise Server: `https://HOST/api/v3`).',
     defaultText: '`https://api.github.com`',
     example: 'https://github.example.com/api/v3',
-    parse: (raw) => url('ORBIT_GITHUB_API_URL', 'https://api.github.com', ['http:', 'https:'])(raw) ?? 'https://api.github.com',
+    parse: (raw) =>
+      url('ORBIT_GITHUB_API_URL', 'https://api.github.com', ['http:', 'https:'])(raw) ?? 'https://api.github.com',
   }),
   githubWebhookSecret: spec({
     name: 'ORBIT_GITHUB_WEBHOOK_SECRET',

@@ -4,9 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../../src/agent/forge/testing/index.ts';
-import { type ModelServer, type ScriptStep, startModelServer, text, toolCalls } from '../../src/llm/testing/index.ts';
+import { type ModelServer, startModelServer } from '../../src/llm/testing/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
-import { initRepo } from '../support/git.ts';
+import {
+  events as eventsOf,
+  GREETING_AFTER,
+  happyScript,
+  PLAN,
+  SAMPLE,
+  sampleRemote,
+  TASK,
+  TEST_AFTER,
+  waitForRun as waitFor,
+} from '../support/agent.ts';
 import { api, startTestServer, type TestServer } from '../support/server.ts';
 import { itWhen } from '../support/services.ts';
 
@@ -18,114 +28,12 @@ import { itWhen } from '../support/services.ts';
 const availability = await sandboxAvailable();
 const it = itWhen(availability.available, `the bubblewrap sandbox is unavailable: ${availability.reason}`);
 
-const SAMPLE = path.resolve('examples/agent-sample');
-const TASK = 'Add a farewell(name) function next to greet, with a test';
-
-const GREETING_AFTER = `"""Greetings for the command line."""
-
-
-def greet(name: str) -> str:
-    """Say hello to someone."""
-    return "Hello, " + name + "!"
-
-
-def farewell(name: str) -> str:
-    """Say goodbye to someone."""
-    return "Goodbye, " + name + "."
-`;
-
-const TEST_AFTER = `import unittest
-
-from greeting import farewell, greet
-
-
-class GreetTest(unittest.TestCase):
-    def test_greet(self):
-        self.assertEqual(greet("Ada"), "Hello, Ada!")
-
-    def test_farewell(self):
-        self.assertEqual(farewell("Ada"), "Goodbye, Ada.")
-
-
-if __name__ == "__main__":
-    unittest.main()
-`;
-
-const PLAN =
-  '## Plan\n\n1. Add `farewell(name)` to `greeting.py`, ending with a full stop.\n2. Test it in `tests/test_greeting.py`.';
-
-/** The conversation of a model that does the task well, in the order the agent asks. */
-export function happyScript(): ScriptStep[] {
-  return [
-    // research
-    { reply: toolCalls([{ id: 'c1', name: 'glob', arguments: { pattern: '**/*.py' } }]) },
-    {
-      expect: { bodyContains: 'greeting.py' },
-      reply: toolCalls([{ id: 'c2', name: 'read', arguments: { path: 'greeting.py' } }]),
-    },
-    { reply: text('greeting.py defines greet(); tests/ uses unittest (python3 -m unittest discover).') },
-    // plan: one question, then the plan
-    {
-      expect: { bodyContains: 'Phase 2 of 4' },
-      reply: toolCalls([
-        {
-          id: 'c3',
-          name: 'ask_user',
-          arguments: { question: 'Should farewell end with "!" like greet, or with a full stop?', options: ['!', '.'] },
-        },
-      ]),
-    },
-    { expect: { bodyContains: 'The user answered: With a full stop' }, reply: text(PLAN) },
-    // implement
-    {
-      expect: { bodyContains: 'The user approved the plan' },
-      reply: toolCalls([
-        {
-          id: 'c4',
-          name: 'edit',
-          arguments: {
-            path: 'greeting.py',
-            oldString: '    return "Hello, " + name + "!"\n',
-            newString: `    return "Hello, " + name + "!"\n\n\ndef farewell(name: str) -> str:\n    """Say goodbye to someone."""\n    return "Goodbye, " + name + "."\n`,
-          },
-        },
-        { id: 'c5', name: 'write', arguments: { path: 'tests/test_greeting.py', content: TEST_AFTER } },
-      ]),
-    },
-    { reply: toolCalls([{ id: 'c6', name: 'bash', arguments: { command: 'python3 -m unittest discover -v' } }]) },
-    { expect: { bodyContains: 'OK' }, reply: text('Added farewell() to greeting.py and a test for it.') },
-  ];
-}
-
 let tmp: string;
 let model: ModelServer;
 let github: FakeGitHub;
 let server: TestServer;
-
-/** A bare repository holding the sample (the remote the agent clones from and pushes to). */
-export function sampleRemote(dir: string, name = 'greetings.git'): string {
-  const work = path.join(dir, `${name}-work`);
-  fs.cpSync(SAMPLE, work, { recursive: true });
-  initRepo(work);
-  const bare = path.join(dir, name);
-  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
-  return bare;
-}
-
-async function waitForRun(id: string, statuses: string[], timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await api(server.url, 'GET', `/v1/runs/${id}`);
-    if (statuses.includes(String(r.json.status))) return r.json;
-    if (Date.now() > deadline) throw new Error(`run ${id} is ${r.json.status}, not ${statuses.join('|')}: ${r.text}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
-
-async function events(id: string) {
-  const r = await api(server.url, 'GET', `/v1/runs/${id}/events`, { headers: { accept: 'application/json' } });
-  return (r.json.events ?? r.json) as { seq: number; type: string; data: Record<string, unknown> }[];
-}
+const waitForRun = (id: string, statuses: string[], timeoutMs?: number) => waitFor(server.url, id, statuses, timeoutMs);
+const events = (id: string) => eventsOf(server.url, id);
 
 beforeAll(async () => {
   tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-agent-e2e-')));
