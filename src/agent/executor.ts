@@ -144,7 +144,8 @@ export function githubRepoOf(url: string): { owner: string; repo: string } | und
 }
 
 function checkRepository(value: string, roots: readonly string[] | 'any', pointer: string): string {
-  if (isGitUrl(value)) {
+  // Anything with a scheme (also git's `ext::` transport, which runs commands) is judged as a URL, not a path.
+  if (isGitUrl(value) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) {
     checkGitUrl(value, roots === 'any' ? ['/'] : roots, pointer);
     return value;
   }

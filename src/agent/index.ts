@@ -13,6 +13,6 @@ export {
   githubRepoOf,
 } from './executor.ts';
 export { agentRoutes } from './routes.ts';
-export { type PullRequestRecord } from './store/index.ts';
+export type { PullRequestRecord } from './store/index.ts';
 export { detectTestCommand } from './verify.ts';
 export { type GitHubWebhookOptions, githubWebhookPlugin, type WebhookRunInput } from './webhook/index.ts';

@@ -85,6 +85,34 @@ export function happyScript(): ScriptStep[] {
   ];
 }
 
+/** The implement step of a model that makes the change in one go (edit greeting.py, rewrite the test file). */
+export function implementCalls(prefix = 'i'): ScriptStep {
+  return {
+    reply: toolCalls([
+      {
+        id: `${prefix}1`,
+        name: 'edit',
+        arguments: {
+          path: 'greeting.py',
+          oldString: '    return "Hello, " + name + "!"\n',
+          newString: `    return "Hello, " + name + "!"\n\n\ndef farewell(name: str) -> str:\n    """Say goodbye to someone."""\n    return "Goodbye, " + name + "."\n`,
+        },
+      },
+      { id: `${prefix}2`, name: 'write', arguments: { path: 'tests/test_greeting.py', content: TEST_AFTER } },
+    ]),
+  };
+}
+
+/** A run with `autoApprove`: research and plan in one answer each, the change, and a closing summary. */
+export function quickScript(prefix = 'q'): ScriptStep[] {
+  return [
+    { reply: text('greeting.py has greet(); tests use unittest.') },
+    { reply: text(PLAN) },
+    implementCalls(prefix),
+    { reply: text('Added farewell() and its test.') },
+  ];
+}
+
 /** A bare repository holding the sample (the remote the agent clones from and pushes to). */
 export function sampleRemote(dir: string, name = 'greetings.git'): string {
   const work = path.join(dir, `${name}-work`);

@@ -34,6 +34,8 @@ export function recordedLabel(): Record<string, unknown> {
 export type FakeGitHubMode =
   /** POST /pulls with draft:false answers 422 as a repository rule/branch protection does; a draft succeeds. */
   | { kind: 'protected' }
+  /** POST /pulls creates the pull request but the answer never comes (the client died or the network dropped it). */
+  | { kind: 'lost-response' }
   /** The next `times` requests answer 403 secondary rate limit with `retry-after: seconds`. */
   | { kind: 'secondary-rate-limit'; times: number; retryAfter: number }
   /** The next `times` requests answer 429 with `retry-after: seconds`. */
@@ -130,7 +132,7 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
       const error = (status: number, message: string, headers: Record<string, string> = {}) =>
         send(status, { message, documentation_url: 'https://docs.github.com/rest' }, headers);
 
-      if (mode && mode.kind !== 'protected' && mode.times > 0) {
+      if (mode && 'times' in mode && mode.times > 0) {
         mode.times--;
         if (mode.kind === 'secondary-rate-limit') {
           return error(
@@ -197,6 +199,10 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
           merged_at: null,
         };
         pulls.push(p);
+        if (mode?.kind === 'lost-response') {
+          entry.status = 201;
+          return;
+        }
         return send(201, pullJson(owner, repo, p), { location: `${base}/repos/${owner}/${repo}/pulls/${p.number}` });
       }
       if (m[4] && req.method === 'POST') {
@@ -227,6 +233,10 @@ export async function startFakeGitHub(o: { owner?: string; repo?: string } = {})
       mode = m;
     },
     created: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls') && r.status === 201).length,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

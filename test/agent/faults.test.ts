@@ -1,0 +1,259 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { type FakeGitHub, startFakeGitHub } from '../../src/agent/forge/testing/index.ts';
+import { type ModelServer, startModelServer, text, toolCalls } from '../../src/llm/testing/index.ts';
+import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import {
+  events as eventsOf,
+  GREETING_AFTER,
+  implementCalls,
+  PLAN,
+  quickScript,
+  sampleRemote,
+  TASK,
+  waitForRun as waitFor,
+  waitForEvent,
+} from '../support/agent.ts';
+import { api, startTestServer, type TestServer } from '../support/server.ts';
+import { itWhen } from '../support/services.ts';
+
+/**
+ * What goes wrong in an agent run, over the real server: the model's mistakes with tools, a provider failing
+ * mid-stream, GitHub refusing a ready PR or rate-limiting, a budget running out, the user changing the plan and
+ * cancelling, and requests that are refused before a run exists.
+ */
+const availability = await sandboxAvailable();
+const it = itWhen(availability.available, `the bubblewrap sandbox is unavailable: ${availability.reason}`);
+
+let tmp: string;
+let model: ModelServer;
+let github: FakeGitHub;
+let server: TestServer;
+let n = 0;
+const waitForRun = (id: string, statuses: string[], timeoutMs?: number) => waitFor(server.url, id, statuses, timeoutMs);
+const events = (id: string) => eventsOf(server.url, id);
+
+async function start(body: Record<string, unknown>): Promise<string> {
+  const r = await api(server.url, 'POST', '/v1/agent/runs', { body: { task: TASK, autoApprove: true, ...body } });
+  expect(r.status, r.text).toBe(202);
+  return String(r.json.id);
+}
+
+const show = (remote: string, ref: string, file: string) =>
+  execFileSync('git', ['--git-dir', remote, 'show', `${ref}:${file}`], { encoding: 'utf8' });
+
+beforeAll(async () => {
+  tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-agent-faults-')));
+  model = await startModelServer();
+  github = await startFakeGitHub({ owner: 'acme', repo: 'greetings' });
+  server = await startTestServer({
+    ORBIT_MODEL: 'openai-compatible:scripted-coder',
+    OPENAI_BASE_URL: model.baseUrl,
+    ORBIT_ALLOWED_ROOTS: tmp,
+    ORBIT_GITHUB_TOKEN: 'ghp_faults_token',
+    ORBIT_GITHUB_API_URL: github.url,
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await model?.close();
+  await github?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  github.setMode(undefined);
+  expect(model.remaining()).toBe(0);
+});
+
+describe('the model’s mistakes are answered, and it recovers', () => {
+  it('bad arguments, an unknown tool, a tool outside its phase and an edit whose text is not there', async () => {
+    const remote = sampleRemote(tmp, `mistakes${++n}.git`);
+    model.enqueue(
+      {
+        reply: toolCalls([
+          { id: 'm1', name: 'read', arguments: { file: 'greeting.py' } },
+          { id: 'm2', name: 'open_browser', arguments: { url: 'https://example.com' } },
+          { id: 'm3', name: 'edit', arguments: { path: 'greeting.py', oldString: 'Hello', newString: 'Hi' } },
+          { id: 'm4', name: 'read', arguments: '{"path": "greeting.py"' },
+        ]),
+      },
+      {
+        expect: { bodyContains: 'There is no tool \\"open_browser\\"' },
+        reply: text('greeting.py has greet().'),
+      },
+      { reply: text(PLAN) },
+      {
+        reply: toolCalls([
+          { id: 'm5', name: 'edit', arguments: { path: 'greeting.py', oldString: 'return "Hi, "', newString: 'x' } },
+        ]),
+      },
+      { expect: { bodyContains: 'oldString was not found in \\"greeting.py\\"' }, ...implementCalls('m6') },
+      { reply: text('Added farewell().') },
+    );
+    const id = await start({ repository: remote });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(model.mismatches).toEqual([]);
+
+    const results = (await events(id)).filter((e) => e.type === 'tool.result');
+    const error = (callId: string) => String(results.find((e) => e.data.callId === callId)?.data.error);
+    expect(error('m1')).toMatch(
+      /^Invalid arguments for read: .*path.*Call it again with arguments of the shape \{ path: string/,
+    );
+    expect(error('m2')).toBe(
+      'There is no tool "open_browser". The tools in this phase are: grep, glob, read, bash, git, todo, ask_user.',
+    );
+    expect(error('m3')).toMatch(/^edit is not available in the research phase/);
+    expect(error('m4')).toMatch(/^Invalid arguments for read/);
+    expect(error('m5')).toMatch(/^edit failed: oldString was not found in "greeting.py"/);
+    // Without a GitHub repository the branch is pushed to the remote and reported; nothing was opened.
+    expect((done.output as Record<string, unknown>).pullRequest).toMatchObject({ forge: 'git', status: 'pushed' });
+    expect(show(remote, String((done.output as { branch: string }).branch), 'greeting.py')).toBe(GREETING_AFTER);
+  });
+});
+
+describe('the provider fails mid-stream', () => {
+  it('the attempt is retried and resumes from the log without repeating a tool call', async () => {
+    const remote = sampleRemote(tmp, `stream${++n}.git`);
+    model.enqueue(
+      ...quickScript('s').slice(0, 3),
+      { reply: text('Added farewell() and its test, all tests pass.'), cutAfterChunks: 1 },
+      { reply: text('Added farewell() and its test.') },
+    );
+    const id = await start({ repository: remote });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.attempt).toBe(2);
+    const log = await events(id);
+    const retry = log.find((e) => e.type === 'run.retrying');
+    expect(String(retry?.data.reason)).toMatch(/The model call failed/);
+    expect(log.filter((e) => e.type === 'tool.result').map((e) => e.data.callId)).toEqual(['s1', 's2']);
+    expect(log.filter((e) => e.type === 'agent.phase').map((e) => e.data.phase)).toEqual([
+      'research',
+      'plan',
+      'implement',
+      'deliver',
+    ]);
+  });
+});
+
+describe('GitHub', () => {
+  it('refuses a ready pull request (branch protection): a draft is opened with the reason', async () => {
+    const remote = sampleRemote(tmp, `protected${++n}.git`);
+    github.setMode({ kind: 'protected' });
+    model.enqueue(...quickScript('p'));
+    const id = await start({ repository: remote, github: { owner: 'acme', repo: 'greetings' } });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const pr = (done.output as { pullRequest: Record<string, unknown> }).pullRequest;
+    expect(pr).toMatchObject({ status: 'draft', forge: 'github' });
+    expect(String(pr.draftReason)).toMatch(/422: Repository rule violations/);
+    const opened = github.pulls.find((p) => p.number === pr.number);
+    expect(opened?.draft).toBe(true);
+    expect(opened?.body).toMatch(/^> \*\*Opened as a draft\.\*\*/);
+  });
+
+  it('rate-limits: the forge waits as retry-after says, and opens exactly one pull request', async () => {
+    const remote = sampleRemote(tmp, `ratelimit${++n}.git`);
+    model.enqueue(...quickScript('r'));
+    const id = await start({ repository: remote, github: { owner: 'acme', repo: 'greetings' } });
+    await waitForEvent(server.url, id, (e) => e.type === 'agent.phase' && e.data.phase === 'deliver');
+    github.setMode({ kind: 'secondary-rate-limit', times: 1, retryAfter: 1 });
+    const before = github.requests.length;
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const mine = github.requests.slice(before);
+    expect(mine[0]?.status).toBe(403);
+    expect(mine.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls')).map((r) => r.status)).toEqual([201]);
+  });
+});
+
+describe('budgets', () => {
+  it('a run that reaches its step limit stops, with its work committed and pushed to its branch', async () => {
+    const remote = sampleRemote(tmp, `budget${++n}.git`);
+    model.enqueue(...quickScript('b').slice(0, 3));
+    const id = await start({ repository: remote, maxSteps: 3 });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ type: 'agent-budget-exceeded' });
+    const stopped = (await events(id)).find((e) => e.type === 'agent.stopped');
+    expect(stopped?.data).toMatchObject({ limit: 'steps', pushed: true });
+    const branch = String(stopped?.data.branch);
+    expect(String((done.error as { message: string }).message)).toContain(
+      `stopped after 3 model calls, its limit (maxSteps or ORBIT_AGENT_MAX_STEPS). The work so far is pushed to branch ${branch}`,
+    );
+    expect(show(remote, branch, 'greeting.py')).toBe(GREETING_AFTER);
+    const subject = execFileSync('git', ['--git-dir', remote, 'log', '-1', '--format=%s', branch], {
+      encoding: 'utf8',
+    });
+    expect(subject.trim()).toBe('Orbit: work in progress (the run hit a limit)');
+  });
+});
+
+describe('the user', () => {
+  it('asks for a change to the plan, gets a revised one, then cancels the run while it waits', async () => {
+    const remote = sampleRemote(tmp, `revise${++n}.git`);
+    model.enqueue(
+      { reply: text('greeting.py has greet().') },
+      { reply: text('Plan v1: add farewell().') },
+      {
+        expect: { bodyContains: 'The user asks for changes to the plan' },
+        reply: text('Plan v2: add farewell() and document it.'),
+      },
+    );
+    const id = await start({ repository: remote, autoApprove: false });
+    await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.key === 'plan:1');
+    await waitForRun(id, ['waiting']);
+    const change = await api(server.url, 'POST', `/v1/runs/${id}/input`, {
+      body: { text: 'Also document it in the README.' },
+    });
+    expect(change.status, change.text).toBe(202);
+    const second = await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.key === 'plan:2');
+    expect(second.data.prompt).toBe('Plan v2: add farewell() and document it.');
+    await waitForRun(id, ['waiting']);
+    const cancelled = await api(server.url, 'POST', `/v1/runs/${id}/cancel`);
+    expect(cancelled.json.status).toBe('cancelled');
+    const late = await api(server.url, 'POST', `/v1/runs/${id}/input`, { body: { approve: true } });
+    expect(late.status).toBe(409);
+    expect(late.json.type).toMatch(/run-finished$/);
+  });
+});
+
+describe('refused before a run exists', () => {
+  it('answers each bad request with a precise 4xx and creates no run', async () => {
+    const notRepo = path.join(tmp, 'not-a-repo');
+    fs.mkdirSync(notRepo, { recursive: true });
+    const count = async () =>
+      ((await api(server.url, 'GET', '/v1/runs?kind=agent&limit=100')).json.runs as unknown[]).length;
+    const before = await count();
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ repository: '/etc', task: TASK }, 403, 'outside the allowed roots'],
+      [{ repository: 'relative/path', task: TASK }, 400, 'not absolute'],
+      [{ repository: `${tmp}/../etc`, task: TASK }, 400, 'contains ".."'],
+      [{ repository: notRepo, task: TASK }, 400, 'is not a git repository'],
+      [{ repository: 'ext::sh -c touch% /tmp/pwned', task: TASK }, 400, 'cannot be cloned'],
+      [{ repository: notRepo }, 400, 'task'],
+      [{ repository: notRepo, task: TASK, colour: 'red' }, 400, 'colour'],
+      [{ repository: notRepo, task: TASK, maxSteps: 0 }, 400, 'maxSteps'],
+    ];
+    for (const [body, status, words] of cases) {
+      const r = await api(server.url, 'POST', '/v1/agent/runs', { body });
+      expect(r.status, `${JSON.stringify(body)} → ${r.text}`).toBe(status);
+      expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(`${r.json.detail} ${JSON.stringify(r.json.errors ?? [])}`).toContain(words);
+    }
+    const malformed = await api(server.url, 'POST', '/v1/agent/runs', {
+      rawBody: '{"repository": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(await count()).toBe(before);
+    const missing = await api(server.url, 'GET', '/v1/agent/runs/0190c0de-0000-7000-8000-000000000000/pull-request');
+    expect(missing.status).toBe(404);
+  });
+});
