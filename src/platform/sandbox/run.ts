@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { OrbitError } from '../errors.ts';
 import { bwrapArgs } from './bwrap-args.ts';
@@ -11,6 +12,13 @@ import type { KilledReason, SandboxOptions, SandboxResult } from './types.ts';
 /** Joins the given cgroups, then becomes bwrap: every process of the step is in the groups from its first instruction. */
 const JOIN_CGROUPS_SCRIPT =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+
+/**
+ * `setpriv --pdeathsig KILL` (util-linux, on every Debian) makes the kernel kill bwrap when the Orbit process that
+ * started it dies, even by SIGKILL; bwrap's own --die-with-parent then takes the whole sandbox with it. Without it a
+ * killed worker would leave its step running.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
 /** bwrap's monitor and the namespace's init process also count against pids.max. */
 const BWRAP_OWN_PROCESSES = 2;
@@ -52,12 +60,15 @@ async function runOnHost(host: Host, options: NormalizedOptions): Promise<Sandbo
     memoryBytes: options.memoryBytes,
   });
   const args = ['--json-status-fd', '3', ...bwrapArgs(options, host.layout, host.mode)];
-  const [file, argv] = group
+  const [command, commandArgs] = group
     ? [
         '/bin/sh',
         ['-c', JOIN_CGROUPS_SCRIPT, 'sh', String(group.procsFiles.length), ...group.procsFiles, host.bwrap, ...args],
       ]
     : [host.bwrap, args];
+  const [file, argv] = SETPRIV
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...commandArgs]]
+    : [command, commandArgs];
 
   const stdout = new CappedBuffer(options.maxOutputBytes);
   const stderr = new CappedBuffer(options.maxOutputBytes);
