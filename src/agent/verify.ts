@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runSandboxed } from '../platform/sandbox/index.ts';
-import { truncateOutput } from './tools/index.ts';
+import { SANDBOX_ENV, truncateOutput } from './tools/index.ts';
 
 export interface TestResult {
   command: string;
@@ -75,7 +75,7 @@ export async function runTests(
     cwd: root,
     workspace: root,
     readOnly: [path.join(root, '.git')],
-    env: { TERM: 'dumb', CI: '1' },
+    env: SANDBOX_ENV,
     network: false,
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),

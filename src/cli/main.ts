@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { version } from '../version.ts';
+import { agentCommand } from './commands/agent.ts';
 import { analyzeCommand } from './commands/analyze.ts';
 import { backendCommand } from './commands/backend.ts';
 import { configCommand } from './commands/config.ts';
@@ -27,6 +28,7 @@ Examples:
   $ orbit doctor                      check what is installed and how to add what is missing
   $ orbit analyze . --mode deep       run every analysis tool over this repository
   $ orbit backend generate examples/models/blog.json --target fastapi --out blog-api
+  $ orbit agent run . "Add a --verbose flag"   the coding agent, in this terminal (needs ORBIT_MODEL)
   $ orbit runs list --status running  see what is running
   $ orbit runs watch <id>             follow a run live
 
@@ -41,6 +43,7 @@ for (const make of [
   usageCommand,
   analyzeCommand,
   backendCommand,
+  agentCommand,
   () => workflowCommand().addCommand(workflowGenerateCommand()),
   toolsCommand,
   keysCommand,

@@ -105,6 +105,10 @@ describe('the agent, end to end over HTTP', () => {
       tests: { command: 'python3 -m unittest discover -v', ok: true },
       pullRequest: { forge: 'github', number: 1, status: 'open', repository: 'acme/greetings' },
     });
+    expect((output.changes as { path: string }[]).map((c) => c.path)).toEqual([
+      'greeting.py',
+      'tests/test_greeting.py',
+    ]);
     const branch = String(output.branch);
     expect(branch).toMatch(/^orbit\/[a-z0-9]{8}-add-a-farewell-name-function/);
 

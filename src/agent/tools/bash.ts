@@ -5,6 +5,9 @@ import { runSandboxed } from '../../platform/sandbox/index.ts';
 import { defineTool, ToolError } from './define.ts';
 
 export const BASH_DEFAULT_TIMEOUT_SECONDS = 120;
+
+/** The environment of the agent's commands: no colours or prompts, and no Python bytecode left in the workspace. */
+export const SANDBOX_ENV = { TERM: 'dumb', CI: '1', PYTHONDONTWRITEBYTECODE: '1' };
 export const BASH_MAX_TIMEOUT_SECONDS = 600;
 
 const Parameters = Type.Object(
@@ -47,7 +50,7 @@ export const bashTool = defineTool<Static<typeof Parameters>>({
       cwd: root,
       workspace: root,
       readOnly,
-      env: { TERM: 'dumb', CI: '1', ...(ctx.sandbox?.env ?? {}) },
+      env: { ...SANDBOX_ENV, ...(ctx.sandbox?.env ?? {}) },
       network: false,
       timeoutMs,
       ...(ctx.sandbox?.memoryBytes !== undefined ? { memoryBytes: ctx.sandbox.memoryBytes } : {}),
