@@ -57,6 +57,7 @@ export function agentExecutor(
     allowedRoots: options.localRepositories === 'any' ? 'any' : config.analysisRoots,
     limits: { maxSteps: config.agentMaxSteps, maxMinutes: config.agentMaxMinutes },
     github: { token: config.githubToken, apiUrl: config.githubApiUrl },
+    encryptionKey: loadSecrets(config).encryptionKey,
   });
 }
 
@@ -231,7 +232,7 @@ export async function startServer(config: Config, options: { workers: boolean; l
     healthChecks,
     routes: [
       { plugin: usageRoutes, options: { database: platform.database } },
-      { plugin: agentRoutes, options: { database: platform.database } },
+      { plugin: agentRoutes, options: { database: platform.database, encryptionKey: secrets.encryptionKey } },
       {
         plugin: githubWebhookPlugin,
         options: {

@@ -34,7 +34,7 @@ import {
   systemPrompt,
   testsFailedInstruction,
 } from './prompts.ts';
-import type { PullRequestRecord } from './store/index.ts';
+import { type PullRequestRecord, readForgeToken } from './store/index.ts';
 import { type AgentTool, askUserTool, createAgentTools, type ToolContext } from './tools/index.ts';
 import { detectTestCommand, runTests, type TestResult } from './verify.ts';
 import { createWorkspace, type Workspace } from './workspace/index.ts';
@@ -93,6 +93,13 @@ export const AgentInputSchema = Type.Object(
         },
       ),
     ),
+    credential: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Id of a stored GitHub token (POST /v1/agent/credentials); default ORBIT_GITHUB_TOKEN.',
+      }),
+    ),
     issue: Type.Optional(
       Type.Object(
         { number: Type.Integer({ minimum: 1 }), url: Type.String({ maxLength: 2000 }) },
@@ -123,6 +130,8 @@ export interface AgentOptions {
   allowedRoots: readonly string[] | 'any';
   limits: AgentLimits;
   github: { token?: string | undefined; apiUrl?: string | undefined };
+  /** Decrypts stored forge tokens (`credential` in the input). */
+  encryptionKey: Buffer;
   forgeRetry?: RetryOptions;
 }
 
@@ -191,16 +200,30 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
   const byName = new Map<string, AgentTool<unknown>>(tools.map((t) => [t.name, t]));
   const testRounds = options.limits.testRounds ?? 3;
 
-  function forgeFor(input: AgentInput, remote: string): Forge {
+  /** The run's GitHub token: its stored credential, else ORBIT_GITHUB_TOKEN. */
+  async function tokenFor(input: AgentInput): Promise<string | undefined> {
+    if (!input.credential) return options.github.token;
+    const token = await readForgeToken(options.database, options.encryptionKey, input.credential);
+    if (token === undefined) {
+      throw new OrbitError(
+        'credential-not-found',
+        400,
+        `No stored credential has the id "${input.credential}" (GET /v1/agent/credentials lists them).`,
+      );
+    }
+    return token;
+  }
+
+  function forgeFor(input: AgentInput, remote: string, token: string | undefined): Forge {
     const gh = input.github ?? (isGitUrl(input.repository) ? githubRepoOf(input.repository) : undefined);
     return createForge(
       {
         remote,
-        ...(gh && options.github.token
+        ...(gh && token
           ? {
               github: {
                 ...gh,
-                token: options.github.token,
+                token,
                 ...(options.github.apiUrl ? { baseUrl: options.github.apiUrl } : {}),
               },
             }
@@ -220,9 +243,9 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
     admit(input) {
       checkRepository(input.repository, options.allowedRoots, '/input/repository');
       if (input.pushTo) checkRepository(input.pushTo, options.allowedRoots, '/input/pushTo');
-      if (input.github && !options.github.token) {
+      if (input.github && !options.github.token && !input.credential) {
         throw new ValidationError(
-          `A pull request on GitHub (${input.github.owner}/${input.github.repo}) needs a token: set ORBIT_GITHUB_TOKEN (scopes in docs/agent-github.md), or leave out "github" to push the branch only.`,
+          `A pull request on GitHub (${input.github.owner}/${input.github.repo}) needs a token: set ORBIT_GITHUB_TOKEN or store one (POST /v1/agent/credentials) and pass its id as "credential" (scopes in docs/agent-github.md); or leave out "github" to push the branch only.`,
           [{ pointer: '/input/github', message: 'ORBIT_GITHUB_TOKEN is not set' }],
         );
       }
@@ -234,7 +257,8 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
       const maxMs = (input.maxMinutes ?? options.limits.maxMinutes) * 60_000;
       const repository = checkRepository(input.repository, options.allowedRoots, '/input/repository');
       const remote = input.pushTo ? checkRepository(input.pushTo, options.allowedRoots, '/input/pushTo') : repository;
-      const forge = forgeFor(input, remote);
+      const token = await tokenFor(input);
+      const forge = forgeFor(input, remote, token);
       const ws = await createWorkspace({
         home: options.home,
         runId: ctx.runId,
@@ -243,9 +267,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
         ...(input.baseRef ? { baseRef: input.baseRef } : {}),
         database: options.database,
         signal: ctx.signal,
-        ...(forge.kind === 'github' && options.github.token && isGitUrl(repository)
-          ? { token: options.github.token }
-          : {}),
+        ...(forge.kind === 'github' && token && isGitUrl(repository) ? { token } : {}),
       });
       const baseBranch = ws.baseBranch ?? input.baseRef ?? 'main';
 
@@ -278,7 +300,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
 
       /** Work so far is committed and pushed, then the run ends with the limit it hit. */
       async function stopAtBudget(b: BudgetReached): Promise<never> {
-        const kept = await keepWork(ws, input, remote, forge.kind === 'github' ? options.github.token : undefined, ctx);
+        const kept = await keepWork(ws, input, remote, forge.kind === 'github' ? token : undefined, ctx);
         await ctx.emit('agent.stopped', { limit: b.limit, reason: b.message, ...kept });
         agentMetrics.runs.inc({ outcome: `budget_${b.limit}` });
         const where = kept.pushed

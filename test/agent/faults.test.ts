@@ -257,3 +257,40 @@ describe('refused before a run exists', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('a stored GitHub token', () => {
+  it('is kept encrypted, never shown again, and used by the run that names it', async () => {
+    const stored = await api(server.url, 'POST', '/v1/agent/credentials', {
+      body: { name: 'acme bot', token: 'ghp_stored_secret_42', scopes: 'contents, pull_requests' },
+    });
+    expect(stored.status, stored.text).toBe(201);
+    expect(stored.text).not.toContain('ghp_stored_secret_42');
+    const list = await api(server.url, 'GET', '/v1/agent/credentials');
+    expect(list.text).not.toContain('ghp_stored_secret_42');
+    expect(list.json.credentials).toEqual([expect.objectContaining({ id: stored.json.id, name: 'acme bot' })]);
+    const rows = await server.server.platform.database.query<{ token_encrypted: string }>(
+      'SELECT token_encrypted FROM forge_credentials',
+    );
+    expect(rows[0]?.token_encrypted).not.toContain('ghp_stored');
+
+    const remote = sampleRemote(tmp, `credential${++n}.git`);
+    model.enqueue(...quickScript('t'));
+    const before = github.requests.length;
+    const id = await start({
+      repository: remote,
+      github: { owner: 'acme', repo: 'greetings' },
+      credential: stored.json.id,
+    });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const auth = new Set(github.requests.slice(before).map((r) => r.authorization));
+    expect([...auth]).toEqual(['token ghp_stored_secret_42']);
+    expect(JSON.stringify(await events(id))).not.toContain('ghp_stored_secret_42');
+
+    const unknown = await start({ repository: remote, credential: 'no-such-credential' });
+    const failed = await waitForRun(unknown, ['succeeded', 'failed']);
+    expect(failed.error).toMatchObject({ type: 'credential-not-found' });
+    const removed = await api(server.url, 'DELETE', `/v1/agent/credentials/${stored.json.id}`);
+    expect(removed.status).toBe(204);
+  });
+});
