@@ -5,7 +5,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { type ModelServer, startModelServer } from '../../src/llm/testing/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
-import { GREETING_AFTER, happyScript, SAMPLE, TASK, waitForEvent, waitForRun } from '../support/agent.ts';
+import {
+  GREETING_AFTER,
+  happyScript,
+  POLLING_RATE_LIMITS,
+  SAMPLE,
+  TASK,
+  waitForEvent,
+  waitForRun,
+} from '../support/agent.ts';
 import { initRepo } from '../support/git.ts';
 import { runOrbit } from '../support/orbit.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -105,6 +113,7 @@ describe('orbit agent against a server', () => {
       ORBIT_MODEL: 'openai-compatible:qwen2.5-coder',
       OPENAI_BASE_URL: model.baseUrl,
       ORBIT_ALLOWED_ROOTS: tmp,
+      ORBIT_RATE_LIMITS: POLLING_RATE_LIMITS,
     });
   });
   afterAll(() => server?.close());

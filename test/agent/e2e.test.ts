@@ -11,6 +11,7 @@ import {
   GREETING_AFTER,
   happyScript,
   PLAN,
+  POLLING_RATE_LIMITS,
   SAMPLE,
   sampleRemote,
   TASK,
@@ -43,6 +44,7 @@ beforeAll(async () => {
     ORBIT_MODEL: 'openai-compatible:scripted-coder',
     OPENAI_BASE_URL: model.baseUrl,
     ORBIT_ALLOWED_ROOTS: tmp,
+    ORBIT_RATE_LIMITS: POLLING_RATE_LIMITS,
     ORBIT_GITHUB_TOKEN: 'ghp_test_token_never_logged',
     ORBIT_GITHUB_API_URL: github.url,
   });

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../../src/agent/forge/testing/index.ts';
+import { upsertPullRequest } from '../../src/agent/store/index.ts';
 import { type ModelServer, startModelServer, text, toolCalls } from '../../src/llm/testing/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
 import {
@@ -11,6 +13,7 @@ import {
   GREETING_AFTER,
   implementCalls,
   PLAN,
+  POLLING_RATE_LIMITS,
   quickScript,
   sampleRemote,
   TASK,
@@ -33,6 +36,20 @@ let model: ModelServer;
 let github: FakeGitHub;
 let server: TestServer;
 let n = 0;
+const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+
+async function webhook(event: string, payload: unknown) {
+  const body = JSON.stringify(payload);
+  return api(server.url, 'POST', '/v1/webhooks/github', {
+    rawBody: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': `delivery-${event}-${++n}`,
+      'x-hub-signature-256': await sign(WEBHOOK_SECRET, body),
+    },
+  });
+}
 const waitForRun = (id: string, statuses: string[], timeoutMs?: number) => waitFor(server.url, id, statuses, timeoutMs);
 const events = (id: string) => eventsOf(server.url, id);
 
@@ -53,8 +70,10 @@ beforeAll(async () => {
     ORBIT_MODEL: 'openai-compatible:scripted-coder',
     OPENAI_BASE_URL: model.baseUrl,
     ORBIT_ALLOWED_ROOTS: tmp,
+    ORBIT_RATE_LIMITS: POLLING_RATE_LIMITS,
     ORBIT_GITHUB_TOKEN: 'ghp_faults_token',
     ORBIT_GITHUB_API_URL: github.url,
+    ORBIT_GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
   });
 });
 
@@ -292,5 +311,61 @@ describe('a stored GitHub token', () => {
     expect(failed.error).toMatchObject({ type: 'credential-not-found' });
     const removed = await api(server.url, 'DELETE', `/v1/agent/credentials/${stored.json.id}`);
     expect(removed.status).toBe(204);
+  });
+});
+
+describe('GitHub webhooks on the server', () => {
+  it('an issue labeled `orbit` starts an agent run on that repository, and a merged PR updates its record', async () => {
+    const remote = sampleRemote(tmp, `webhook${++n}.git`);
+    model.enqueue(...quickScript('w'));
+    const labeled = await webhook('issues', {
+      action: 'labeled',
+      label: { name: 'orbit' },
+      issue: { number: 7, title: 'Say goodbye', body: TASK, html_url: 'https://github.com/acme/greetings/issues/7' },
+      repository: { full_name: 'acme/greetings', clone_url: `file://${remote}`, default_branch: 'main' },
+    });
+    expect(labeled.status, labeled.text).toBe(202);
+    const id = String(labeled.json.runId);
+    const run = await api(server.url, 'GET', `/v1/runs/${id}`);
+    expect(run.json).toMatchObject({
+      kind: 'agent',
+      input: { task: `Say goodbye\n\n${TASK}`, baseRef: 'main', issue: { number: 7 }, autoApprove: false },
+    });
+    await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'approval');
+    await waitForRun(id, ['waiting']);
+    await api(server.url, 'POST', `/v1/runs/${id}/input`, { body: { approve: true } });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+
+    // A pull request an agent run opened is merged on GitHub: its record follows.
+    await upsertPullRequest(server.server.platform.database, {
+      runId: id,
+      forge: 'github',
+      repository: 'acme/greetings',
+      number: 41,
+      url: 'https://github.com/acme/greetings/pull/41',
+      headBranch: String((done.output as { branch: string }).branch),
+      baseBranch: 'main',
+      status: 'open',
+      title: 'Say goodbye',
+      draftReason: null,
+    });
+    const merged = await webhook('pull_request', {
+      action: 'closed',
+      pull_request: { number: 41, state: 'closed', merged: true, draft: false },
+      repository: { full_name: 'acme/greetings' },
+    });
+    expect(merged.json).toMatchObject({ accepted: true, status: 'merged' });
+    const unknownPr = await webhook('pull_request', {
+      action: 'closed',
+      pull_request: { number: 999, state: 'closed', merged: false },
+      repository: { full_name: 'acme/greetings' },
+    });
+    expect(unknownPr.json).toMatchObject({ accepted: false });
+    const rows = await server.server.platform.database.query<{ status: string }>(
+      'SELECT status FROM agent_pull_requests WHERE number = $1 AND repository = $2',
+      [41, 'acme/greetings'],
+    );
+    expect(rows.map((r) => r.status)).toEqual(['merged']);
   });
 });

@@ -5,6 +5,9 @@ import { type ScriptStep, text, toolCalls } from '../../src/llm/testing/index.ts
 import { initRepo } from './git.ts';
 import { api } from './server.ts';
 
+/** The tests poll runs every 100 ms, faster than the default API rate limit allows a client. */
+export const POLLING_RATE_LIMITS = JSON.stringify({ authenticated: [{ limit: 100_000, windowSeconds: 60 }] });
+
 /** The agent's sample repository (examples/agent-sample), the task its tests give, and a model that does it well. */
 export const SAMPLE = path.resolve('examples/agent-sample');
 export const TASK = 'Add a farewell(name) function next to greet, with a test';

@@ -54,6 +54,21 @@ export async function findPullRequestByHead(
   return row ? toPullRequest(row) : undefined;
 }
 
+/** Sets the status of the recorded pull request `number` of `repository` (GitHub told us it changed); rows updated. */
+export async function setPullRequestStatus(
+  database: Database,
+  repository: string,
+  number: number,
+  status: PullRequestStatus,
+): Promise<number> {
+  const rows = await database.db
+    .update(agentPullRequests)
+    .set({ status, updatedAt: new Date() })
+    .where(and(eq(agentPullRequests.repository, repository), eq(agentPullRequests.number, number)))
+    .returning({ id: agentPullRequests.id });
+  return rows.length;
+}
+
 /** Inserts or updates the one record of `runId` (run_id is unique), returning the stored row. */
 export async function upsertPullRequest(database: Database, pr: NewPullRequest): Promise<PullRequestRecord> {
   const now = new Date();

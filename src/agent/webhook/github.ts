@@ -2,7 +2,12 @@ import { verify } from '@octokit/webhooks-methods';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../platform/db/client.ts';
 import { OrbitError } from '../../platform/errors.ts';
-import { claimWebhookDelivery, releaseWebhookDelivery, setWebhookDeliveryRun } from '../store/index.ts';
+import {
+  claimWebhookDelivery,
+  releaseWebhookDelivery,
+  setPullRequestStatus,
+  setWebhookDeliveryRun,
+} from '../store/index.ts';
 
 /** What the webhook hands to `startRun` when an issue gets the trigger label. */
 export interface WebhookRunInput {
@@ -34,6 +39,7 @@ interface IssuesPayload {
   label?: { name?: string };
   issue?: { number?: number; title?: string; body?: string | null; html_url?: string; pull_request?: unknown };
   repository?: { full_name?: string; clone_url?: string; default_branch?: string };
+  pull_request?: { number?: number; state?: string; merged?: boolean; draft?: boolean };
 }
 
 /**
@@ -55,9 +61,9 @@ export const githubWebhookPlugin: FastifyPluginAsync<GitHubWebhookOptions> = asy
       config: { auth: 'public' },
       schema: {
         tags: ['agent'],
-        summary: 'GitHub webhook (issues labeled → agent run)',
+        summary: 'GitHub webhook (issues labeled → agent run; pull_request → PR record status)',
         description:
-          'Verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with ORBIT_GITHUB_WEBHOOK_SECRET), rejects a replayed `X-GitHub-Delivery` (409), and starts an agent run when an issue gets the label ORBIT_AGENT_TRIGGER_LABEL. Other events and actions: 202 with `accepted: false` and the reason.',
+          'Verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with ORBIT_GITHUB_WEBHOOK_SECRET), rejects a replayed `X-GitHub-Delivery` (409), starts an agent run when an issue gets the label ORBIT_AGENT_TRIGGER_LABEL, and keeps the status of agent pull requests current from `pull_request` events (merged, closed, draft, open). Other events and actions: 202 with `accepted: false` and the reason.',
       },
     },
     async (request, reply) => {
@@ -116,6 +122,16 @@ export const githubWebhookPlugin: FastifyPluginAsync<GitHubWebhookOptions> = asy
         );
       }
       const ignore = (reason: string) => reply.code(202).send({ accepted: false, deliveryId, reason });
+      if (event === 'pull_request') {
+        // Keeps the agent's pull-request records current: merged, closed, reopened, draft or ready.
+        const pr = payload.pull_request;
+        const repository = payload.repository?.full_name;
+        if (!pr || typeof pr.number !== 'number' || !repository) return ignore('the payload has no pull request');
+        const status = pr.merged ? 'merged' : pr.state === 'closed' ? 'closed' : pr.draft ? 'draft' : 'open';
+        const updated = await setPullRequestStatus(opts.database, repository, pr.number, status);
+        if (updated === 0) return ignore(`pull request ${repository}#${pr.number} was not opened by an agent run`);
+        return reply.code(202).send({ accepted: true, deliveryId, status });
+      }
       if (event !== 'issues') return ignore(`event "${event}" does not start runs`);
       if (action !== 'labeled') return ignore(`issues action "${action ?? ''}" does not start runs`);
       const label = payload.label?.name;
