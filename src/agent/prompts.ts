@@ -1,6 +1,13 @@
 /** What the agent's model is told: one system prompt, and one instruction at the start of each phase. */
 
-export function systemPrompt(o: { branch: string; testCommand: string | undefined }): string {
+export function systemPrompt(o: {
+  branch: string;
+  testCommand: string | undefined;
+  allowHosts?: readonly string[] | undefined;
+}): string {
+  const network = o.allowHosts?.length
+    ? `no network but ${o.allowHosts.join(', ')}, through the proxy in HTTPS_PROXY (there is no DNS: use tools that honour it)`
+    : 'no network';
   return [
     'You are Orbit, a careful software engineer working in a clone of a repository on the branch ' +
       `${o.branch}. You work in phases: research (read the repository), plan (write a plan; the user approves it), ` +
@@ -8,7 +15,7 @@ export function systemPrompt(o: { branch: string; testCommand: string | undefine
     '',
     'Rules:',
     '- Use the tools to read and change files; every path is relative to the repository root.',
-    '- Commands run in a sandbox: no network, only the repository is writable, and .git is read-only.',
+    `- Commands run in a sandbox: ${network}, only the repository is writable, and .git is read-only.`,
     '- When something is ambiguous and the answer is the user’s to give, ask with ask_user; do not guess.',
     '- Keep changes small and focused on the task; follow the repository’s style.',
     `- The tests: ${o.testCommand ? `\`${o.testCommand}\`` : 'no test command was found; say how the change can be checked'}.`,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runSandboxed } from '../platform/sandbox/index.ts';
-import { SANDBOX_ENV, truncateOutput } from './tools/index.ts';
+import { networkFor, SANDBOX_ENV, truncateOutput } from './tools/index.ts';
 
 export interface TestResult {
   command: string;
@@ -67,7 +67,7 @@ function hasPythonTests(root: string): boolean {
 export async function runTests(
   root: string,
   command: string,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; signal?: AbortSignal; allowHosts?: readonly string[] },
 ): Promise<TestResult> {
   const r = await runSandboxed({
     command: 'bash',
@@ -76,7 +76,7 @@ export async function runTests(
     workspace: root,
     readOnly: [path.join(root, '.git')],
     env: SANDBOX_ENV,
-    network: false,
+    network: networkFor(options.allowHosts),
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
   });

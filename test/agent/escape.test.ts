@@ -18,6 +18,7 @@ import {
 import { createWorkspace } from '../../src/agent/workspace/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
 import { initRepo } from '../support/git.ts';
+import { countingHttpServer } from '../support/net.ts';
 import { itWhen } from '../support/services.ts';
 
 /**
@@ -170,11 +171,62 @@ describe('agent tool escape attempts', () => {
     blocked('DNS lookup / public host', 'bash', 'network namespace (no interfaces, no resolver)');
   });
 
-  itSandbox('a run asking for network to listed hosts', async () => {
-    const r = await bash('echo RAN > ran.txt', { allowHosts: ['registry.npmjs.org'] });
-    refused(r, /cannot limit the network to a list of hosts/);
-    expect(fs.existsSync(path.join(ws.root, 'ran.txt'))).toBe(false);
-    blocked('network allow-list requested by the run', 'bash', 'refused before running (sandbox has no allow-list)');
+  // ---- a run that allows listed hosts: those, through Orbit's filtering proxy, and nothing else ----
+  itCurl('with allowHosts: a direct connection that bypasses the proxy', async () => {
+    const allowed = await countingHttpServer();
+    try {
+      const r = await bash(
+        `curl -sS --noproxy '*' --max-time 3 http://localhost:${allowed.port}/ && echo CONNECTED; ` +
+          `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${allowed.port}), timeout=2); print('CONNECTED')"`,
+        { allowHosts: [`localhost:${allowed.port}`] },
+      );
+      expect(output(r)).not.toContain('CONNECTED');
+      expect(allowed.hits()).toBe(0);
+    } finally {
+      await allowed.close();
+    }
+    blocked('allowHosts: a direct connection that skips the proxy', 'bash', 'network namespace (no route out)');
+  });
+
+  itCurl('with allowHosts: an unlisted host, port or address through the proxy (HTTP and CONNECT)', async () => {
+    const allowed = await countingHttpServer();
+    const other = await countingHttpServer();
+    try {
+      const r = await bash(
+        [
+          `curl -sS --max-time 3 http://localhost:${allowed.port}/ok`,
+          `curl -sS --max-time 3 http://localhost:${other.port}/other-port`,
+          `curl -sS --max-time 3 http://127.0.0.1:${allowed.port}/same-server-by-address`,
+          `curl -sS -p --max-time 3 http://localhost:${other.port}/tunnel`,
+          'curl -sS --max-time 3 https://registry.npmjs.org/',
+        ].join('; '),
+        { allowHosts: [`localhost:${allowed.port}`] },
+      );
+      expect(output(r)).toContain('hello /ok');
+      expect(allowed.hits()).toBe(1);
+      expect(other.hits()).toBe(0);
+      expect(r.ok && r.data).toMatchObject({
+        network: {
+          allowed: [`localhost:${allowed.port}`],
+          blocked: [`localhost:${other.port}`, `127.0.0.1:${allowed.port}`, 'registry.npmjs.org:443'],
+        },
+      });
+      expect(output(r)).toContain("Orbit's sandbox refused a connection to");
+    } finally {
+      await allowed.close();
+      await other.close();
+    }
+    blocked('allowHosts: unlisted hosts, ports, addresses, tunnels', 'bash', 'filtering proxy (403)');
+  });
+
+  itSandbox('with allowHosts: resolving names in the sandbox', async () => {
+    const r = await bash(
+      `python3 -c "import socket; socket.getaddrinfo('registry.npmjs.org', 443); print('RESOLVED')"`,
+      { allowHosts: ['registry.npmjs.org'] },
+    );
+    expect(output(r)).not.toContain('RESOLVED');
+    expect(output(r)).toContain('gaierror');
+    blocked('allowHosts: DNS lookups (data out through names)', 'bash', 'no resolver in the sandbox');
   });
 
   // ---- writes outside through paths ----

@@ -22,6 +22,7 @@ import { createWorkspace } from '../../src/agent/workspace/index.ts';
 import { log } from '../../src/platform/git/index.ts';
 import { sandboxAvailable } from '../../src/platform/sandbox/index.ts';
 import { initRepo } from '../support/git.ts';
+import { countingHttpServer } from '../support/net.ts';
 import { itWhen } from '../support/services.ts';
 
 const availability = await sandboxAvailable();
@@ -355,9 +356,28 @@ describe('bash', () => {
     expect(fs.readFileSync(path.join(ws.root, '.git', 'config'), 'utf8')).not.toContain('\nx\n');
   });
 
-  it('refuses a run that asks for network hosts, since the sandbox cannot allow a list', async () => {
-    const error = errorOf(await call(bashTool, { command: 'true' }, ctx({ allowHosts: ['registry.npmjs.org'] })));
-    expect(error).toContain('asks for network access to registry.npmjs.org');
-    expect(error).toContain('cannot limit the network to a list of hosts');
+  itSandbox("reaches the run's listed hosts only, and tells the model which connections were refused", async () => {
+    const server = await countingHttpServer();
+    try {
+      const fetch = (host: string) =>
+        `python3 -c "import urllib.request as u; print(u.urlopen('http://${host}:${server.port}/x', timeout=5).read().decode())"`;
+      const r = await call(
+        bashTool,
+        { command: `${fetch('localhost')}; ${fetch('127.0.0.1')}` },
+        ctx({ allowHosts: [`localhost:${server.port}`] }),
+      );
+      const out = okOutput(r);
+      expect(out).toContain('hello /x');
+      expect(out).toContain('HTTP Error 403');
+      expect(out).toContain(
+        `--- network ---\nThe sandbox refused connections to 127.0.0.1:${server.port}: this run may reach only localhost:${server.port}.`,
+      );
+      expect(server.hits()).toBe(1);
+      expect(r.ok && r.data).toMatchObject({
+        network: { allowed: [`localhost:${server.port}`], blocked: [`127.0.0.1:${server.port}`] },
+      });
+    } finally {
+      await server.close();
+    }
   });
 });

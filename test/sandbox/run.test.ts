@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrbitError, ValidationError } from '../../src/platform/errors.ts';
+import { ValidationError } from '../../src/platform/errors.ts';
 import { runSandboxed, sandboxAvailable } from '../../src/platform/sandbox/index.ts';
+import { countingHttpServer } from '../support/net.ts';
 import { itWhen } from '../support/services.ts';
 
 const availability = await sandboxAvailable();
@@ -189,16 +190,69 @@ describe('runSandboxed: bad options', () => {
     ]);
   });
 
-  it('refuses a network allow-list with a clear error, since it is not supported', async () => {
+  it('refuses a malformed network allow-list, naming each bad entry', async () => {
     const error = await runSandboxed({
       command: 'true',
       args: [],
       cwd: ws,
       workspace: ws,
       timeoutMs: 1000,
-      network: { allowHosts: ['example.com'] },
+      network: { allowHosts: ['example.com', 'https://example.com/'] },
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OrbitError);
-    expect((error as OrbitError).type).toBe('sandbox-network-allowlist-unsupported');
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).extra.errors).toEqual([
+      { pointer: '/network/allowHosts/1', message: expect.stringContaining('must be a host name') },
+    ]);
+  });
+});
+
+describe('runSandboxed: a network allow-list', () => {
+  itSandbox('reaches listed hosts through the proxy, and only them; the variables point programs at it', async () => {
+    const server = await countingHttpServer();
+    try {
+      const get = (url: string) =>
+        `python3 -c "import urllib.request as u; print(u.urlopen('${url}', timeout=5).read().decode().strip())" 2>&1 | tail -1`;
+      const r = await runSandboxed({
+        command: 'sh',
+        args: [
+          '-c',
+          [
+            'echo "proxy=$HTTPS_PROXY"',
+            get(`http://localhost:${server.port}/listed`),
+            get(`http://127.0.0.1:${server.port}/unlisted`),
+          ].join('; '),
+        ],
+        cwd: ws,
+        workspace: ws,
+        timeoutMs: 10_000,
+        env: { HTTPS_PROXY: 'http://attacker.example:1' },
+        network: { allowHosts: [`localhost:${server.port}`] },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain('proxy=http://127.0.0.1:3128');
+      expect(r.stdout).toContain('hello /listed');
+      expect(r.stdout).toContain('HTTP Error 403');
+      expect(server.hits()).toBe(1);
+      expect(r.network).toEqual({
+        allowed: [`localhost:${server.port}`],
+        blocked: [`127.0.0.1:${server.port}`],
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  itSandbox('leaves no proxy socket behind when the step ends', async () => {
+    const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('orbit-net-'));
+    await runSandboxed({
+      command: 'true',
+      args: [],
+      cwd: ws,
+      workspace: ws,
+      timeoutMs: 5000,
+      network: { allowHosts: ['pypi.org'] },
+    });
+    const after = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('orbit-net-'));
+    expect(after).toEqual(before);
   });
 });

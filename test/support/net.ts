@@ -28,3 +28,19 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
   }
   throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
+
+/** An HTTP server on 127.0.0.1 that answers `hello <path>` and counts the requests it received. */
+export async function countingHttpServer(): Promise<{ port: number; hits: () => number; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    res.end(`hello ${req.url}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits: () => hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

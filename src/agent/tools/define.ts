@@ -31,11 +31,13 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Appends a run event (`tool.called`, `tool.result`). */
   emit(type: string, data?: Record<string, unknown>): Promise<unknown>;
-  /** Network for bash only if the run allows listed hosts (else none). The sandbox refuses allow-lists today. */
+  /** Hosts the run's commands may reach (through the sandbox's filtering proxy); unset or empty: no network. */
   allowHosts?: string[];
   todo: TodoState;
   /** The model's id for this call, copied into the events so a call and its result can be matched. */
   callId?: string;
+  /** Seq of the model answer (`agent.model` event) that made the call: model ids are only unique within one answer. */
+  step?: number;
   /** Adds to the run's usage counters (`toolCalls`, `toolMs`). */
   usage?: { add(amounts: Record<string, number>): Promise<void> };
   sandbox?: SandboxLimits;
@@ -114,7 +116,10 @@ export function defineTool<A>(tool: AgentTool<A>): AgentTool<A> {
     ...tool,
     async execute(args: A, ctx: ToolContext): Promise<ToolResult> {
       const started = performance.now();
-      const ids = ctx.callId !== undefined ? { callId: ctx.callId } : {};
+      const ids = {
+        ...(ctx.callId !== undefined ? { callId: ctx.callId } : {}),
+        ...(ctx.step !== undefined ? { step: ctx.step } : {}),
+      };
       await ctx.emit('tool.called', { tool: tool.name, ...ids, args: eventArgs(args) });
       let result: ToolResult;
       if (ctx.signal.aborted) {

@@ -14,7 +14,7 @@ import { todoTool } from './todo.ts';
 import { writeTool } from './write.ts';
 
 export { askUserTool } from './ask-user.ts';
-export { BASH_DEFAULT_TIMEOUT_SECONDS, BASH_MAX_TIMEOUT_SECONDS, bashTool, SANDBOX_ENV } from './bash.ts';
+export { BASH_DEFAULT_TIMEOUT_SECONDS, BASH_MAX_TIMEOUT_SECONDS, bashTool, networkFor, SANDBOX_ENV } from './bash.ts';
 export {
   type AgentTool,
   DEFAULT_MAX_OUTPUT_CHARS,

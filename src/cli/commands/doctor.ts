@@ -184,6 +184,25 @@ async function checkTool(
     : { part, status: 'missing', required: false, detail: `not found (${purpose})`, fix };
 }
 
+/** socat bridges a sandboxed step with an allow-list to Orbit's filtering proxy; `socat -V` names its version on line 2. */
+async function checkSocat(): Promise<DoctorCheck> {
+  const purpose =
+    "agent runs with allowHosts reach their listed hosts through it; without it they can't start commands";
+  try {
+    const { stdout } = await run('socat', ['-V'], { timeout: 10_000 });
+    const version = /socat version (\S+)/.exec(stdout)?.[1] ?? 'present';
+    return { part: 'socat', status: 'ok', required: false, detail: `socat ${version}` };
+  } catch {
+    return {
+      part: 'socat',
+      status: 'missing',
+      required: false,
+      detail: `not found (${purpose})`,
+      fix: 'apt-get install socat',
+    };
+  }
+}
+
 /** Whether code from repositories and models can be isolated here (bubblewrap plus process and memory limits). */
 async function checkSandbox(): Promise<DoctorCheck> {
   const s = await sandboxAvailable();
@@ -273,6 +292,7 @@ function runPlatformChecks(config: Config): Promise<DoctorCheck[]> {
       'Python analysis tools and FastAPI projects need it',
     ),
     checkSandbox(),
+    checkSocat(),
     checkTool('Chromium', 'chromium', ['--version'], 'apt-get install chromium', 'PDF reports and UI tests need it'),
     checkModel(config),
   ]);

@@ -29,6 +29,7 @@ function options(overrides: Partial<NormalizedOptions> = {}): NormalizedOptions 
     stdin: undefined,
     signal: undefined,
     shareNetwork: false,
+    allowHosts: [],
     ...overrides,
   };
 }
@@ -56,6 +57,21 @@ describe('bwrapArgs', () => {
     const args = bwrapArgs(options({ shareNetwork: true }), layout, 'cgroup-v1');
     expect(args.join(' ')).toContain('--unshare-all --unshare-user');
     expect(args.join(' ')).toContain('--share-net --ro-bind-try /etc/resolv.conf /etc/resolv.conf');
+  });
+
+  it('with an allow-list keeps the empty network namespace, binds the proxy socket read-only and starts the bridge', () => {
+    const rules = [{ host: 'pypi.org', subdomains: false }];
+    const args = bwrapArgs(options({ allowHosts: rules }), { ...layout, socat: '/usr/bin/socat' }, 'cgroup-v1', {
+      proxyDir: '/tmp/orbit-net-x',
+    });
+    expect(args).not.toContain('--share-net');
+    expect(mounts(args)).toContain('--ro-bind /tmp/orbit-net-x');
+    const rest = args.slice(args.indexOf('--chdir') + 3);
+    expect(rest.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(rest[2]).toContain('TCP-LISTEN:3128,bind=127.0.0.1');
+    expect(rest[3]).toBe('/usr/bin/socat');
+    expect(rest.slice(4, 5)).toEqual(['/usr/bin/prlimit']);
+    expect(() => bwrapArgs(options(), layout, 'cgroup-v1', { proxyDir: '/tmp/x' })).toThrow(/needs socat/);
   });
 
   it('mounts system directories read-only, a private /tmp, and only the workspace writable', () => {

@@ -1,3 +1,4 @@
+import { bridgeArgs, SANDBOX_PROXY_DIR } from './network.ts';
 import type { NormalizedOptions } from './options.ts';
 import type { LimitsMode } from './types.ts';
 
@@ -18,6 +19,13 @@ export interface HostLayout {
   canDisableUserns: boolean;
   /** bubblewrap >= 0.5 can size a tmpfs. */
   canSizeTmpfs: boolean;
+  /** socat under /usr or /bin, the bridge to the filtering proxy of a step with an allow-list; absent: none. */
+  socat?: string;
+}
+
+/** Where a step with an allow-list finds its proxy: the host directory of the proxy's socket. */
+export interface NetworkBinding {
+  proxyDir: string;
 }
 
 /** The /etc files programs need to start (dynamic linker, users, TLS roots, time zone, Debian's alternatives). */
@@ -87,7 +95,12 @@ export function prlimitArgs(options: NormalizedOptions, layout: HostLayout, mode
 }
 
 /** bubblewrap's arguments (after the bwrap binary itself) for one step. */
-export function bwrapArgs(options: NormalizedOptions, layout: HostLayout, mode: LimitsMode): string[] {
+export function bwrapArgs(
+  options: NormalizedOptions,
+  layout: HostLayout,
+  mode: LimitsMode,
+  network?: NetworkBinding,
+): string[] {
   const args = [
     '--unshare-all', // network, pid, ipc, uts, cgroup (and user, made explicit next)
     '--unshare-user',
@@ -115,6 +128,12 @@ export function bwrapArgs(options: NormalizedOptions, layout: HostLayout, mode: 
   for (const bind of orderedBinds(options)) {
     args.push(bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path);
   }
-  args.push('--chdir', options.cwd, '--', ...prlimitArgs(options, layout, mode));
+  const bridge: string[] = [];
+  if (network) {
+    if (!layout.socat) throw new Error('bwrapArgs: a network binding needs socat in the host layout');
+    args.push('--ro-bind', network.proxyDir, SANDBOX_PROXY_DIR);
+    bridge.push(...bridgeArgs(layout.socat));
+  }
+  args.push('--chdir', options.cwd, '--', ...bridge, ...prlimitArgs(options, layout, mode));
   return args;
 }

@@ -8,6 +8,8 @@ import type { LimitsMode } from './types.ts';
 
 const execFileAsync = promisify(execFile);
 
+export const SOCAT_HINT = 'Install socat: `sudo apt-get install socat` (Debian/Ubuntu, Fedora, Arch: package socat).';
+
 export const INSTALL_HINT =
   'Install bubblewrap: `sudo apt-get install bubblewrap` (Debian/Ubuntu), `sudo dnf install bubblewrap` (Fedora), `sudo pacman -S bubblewrap` (Arch).';
 
@@ -67,6 +69,8 @@ async function detect(): Promise<Host | string> {
   } catch (error) {
     return `${bwrap} does not run: ${(error as Error).message}`;
   }
+  // Optional: only a step with a network allow-list needs it (as the bridge to Orbit's filtering proxy).
+  const socat = findExecutable('socat');
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const cgroups = await probeCgroups();
@@ -89,6 +93,7 @@ async function detect(): Promise<Host | string> {
       sandboxGid: gid === 0 ? 1000 : gid,
       canDisableUserns: help.includes('--disable-userns'),
       canSizeTmpfs: help.includes('--size'),
+      ...(socat && /^\/(usr|bin|sbin)\//.test(socat) ? { socat } : {}),
     },
   };
 }

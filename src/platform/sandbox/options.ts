@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type FieldError, OrbitError, ValidationError } from '../errors.ts';
+import { type FieldError, ValidationError } from '../errors.ts';
+import { type HostRule, PROXY_ENV, parseAllowHosts } from './network.ts';
 import type { SandboxOptions } from './types.ts';
 
 export const DEFAULT_MEMORY_BYTES = 2 * 1024 ** 3;
@@ -28,6 +29,8 @@ export interface NormalizedOptions {
   signal: AbortSignal | undefined;
   /** The host's network is shared (`network: 'host'`). */
   shareNetwork: boolean;
+  /** Hosts the step may reach through the filtering proxy (`network: { allowHosts }`); empty: none. */
+  allowHosts: HostRule[];
 }
 
 function isPositiveInteger(value: unknown): value is number {
@@ -102,12 +105,14 @@ function pathList(value: unknown, pointer: string, errors: FieldError[]): string
 /** Checks every option at once and reports each bad field with its JSON pointer. */
 export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
   const errors: FieldError[] = [];
-  if (options.network !== undefined && options.network !== false && options.network !== 'host') {
-    throw new OrbitError(
-      'sandbox-network-allowlist-unsupported',
-      501,
-      'The sandbox runs without any network; a host allow-list (network.allowHosts) is not supported. Pass network: false, or run the step outside the sandbox if it truly needs the network.',
-    );
+  const network = options.network;
+  let allowHosts: HostRule[] = [];
+  if (network !== undefined && network !== false && network !== 'host') {
+    if (typeof network !== 'object' || network === null) {
+      errors.push({ pointer: '/network', message: "must be false, 'host' or { allowHosts: [...] }" });
+    } else {
+      allowHosts = parseAllowHosts(network.allowHosts, '/network/allowHosts', errors);
+    }
   }
   if (typeof options.command !== 'string' || options.command === '' || options.command.includes('\0')) {
     errors.push({ pointer: '/command', message: 'must be a non-empty string without NUL bytes' });
@@ -130,6 +135,8 @@ export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
       env[key] = value;
     }
   }
+  // The proxy's address wins over a caller's: with an allow-list it is the only way out.
+  if (allowHosts.length > 0) Object.assign(env, PROXY_ENV);
   const timeoutMs = limit(options.timeoutMs, 0, '/timeoutMs', errors);
   if (options.timeoutMs === undefined) errors.push({ pointer: '/timeoutMs', message: 'is required' });
   const normalized: NormalizedOptions = {
@@ -149,6 +156,7 @@ export function normalizeOptions(options: SandboxOptions): NormalizedOptions {
     stdin: options.stdin,
     signal: options.signal,
     shareNetwork: options.network === 'host',
+    allowHosts,
   };
   if (options.stdin !== undefined && typeof options.stdin !== 'string') {
     errors.push({ pointer: '/stdin', message: 'must be a string' });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import { OrbitError } from '../errors.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import type { StepCgroup } from './cgroup.ts';
-import { getHost, type Host } from './host.ts';
+import { getHost, type Host, SOCAT_HINT } from './host.ts';
+import { describeRule, type NetworkProxy, startNetworkProxy } from './network.ts';
 import { type NormalizedOptions, normalizeOptions } from './options.ts';
 import { CappedBuffer } from './output.ts';
 import type { KilledReason, SandboxOptions, SandboxResult } from './types.ts';
@@ -54,12 +55,26 @@ function abortedBeforeStart(): SandboxResult {
 
 async function runOnHost(host: Host, options: NormalizedOptions): Promise<SandboxResult> {
   if (options.signal?.aborted) return abortedBeforeStart();
+  if (options.allowHosts.length > 0 && !host.layout.socat) {
+    throw new OrbitError(
+      'sandbox-network-bridge-missing',
+      503,
+      `This step may reach ${options.allowHosts.map(describeRule).join(', ')}, which needs socat as the bridge from the sandbox to Orbit's filtering proxy, and socat is not installed. ${SOCAT_HINT}`,
+    );
+  }
   const started = performance.now();
+  const proxy: NetworkProxy | undefined =
+    options.allowHosts.length > 0 ? await startNetworkProxy(options.allowHosts) : undefined;
   const group: StepCgroup | undefined = host.cgroups?.create({
-    maxProcesses: options.maxProcesses + BWRAP_OWN_PROCESSES,
+    // socat's listener and one child per open connection run beside the command.
+    maxProcesses: options.maxProcesses + BWRAP_OWN_PROCESSES + (proxy ? 2 : 0),
     memoryBytes: options.memoryBytes,
   });
-  const args = ['--json-status-fd', '3', ...bwrapArgs(options, host.layout, host.mode)];
+  const args = [
+    '--json-status-fd',
+    '3',
+    ...bwrapArgs(options, host.layout, host.mode, proxy ? { proxyDir: proxy.dir } : undefined),
+  ];
   const [command, commandArgs] = group
     ? [
         '/bin/sh',
@@ -133,14 +148,16 @@ async function runOnHost(host: Host, options: NormalizedOptions): Promise<Sandbo
       outputTruncated: stdout.truncated || stderr.truncated,
       durationMs: Math.round(performance.now() - started),
       ...(killedReason === undefined ? {} : { killedReason }),
+      ...(proxy ? { network: { allowed: proxy.allowed, blocked: proxy.blocked } } : {}),
     };
   } finally {
     await group?.destroy();
+    await proxy?.close();
   }
 }
 
 /**
- * Runs one command in bubblewrap: no network, only the workspace (and a private /tmp) writable, no view of the host's
+ * Runs one command in bubblewrap: no network (or only the listed hosts, through a filtering proxy), only the workspace (and a private /tmp) writable, no view of the host's
  * processes, home or Orbit's data, and time, CPU, memory, process and output limits. Every process of the step is
  * gone when this resolves.
  */

@@ -13,9 +13,9 @@ export interface SandboxOptions {
   /** The child's whole environment, on top of a minimal PATH/HOME/LANG; nothing is inherited from Orbit. */
   env?: Record<string, string>;
   /**
-   * Default false: no network at all. `'host'` shares the host's network (for a tool whose job is to ask a remote
-   * service, e.g. a vulnerability database; the file system stays sandboxed). A host allow-list is not supported and
-   * is refused with a clear error.
+   * Default false: no network at all. `{ allowHosts }`: only these hosts, through a filtering proxy (`pypi.org` means
+   * ports 80 and 443, `host:port` that port, `*.example.com` its subdomains; see network.ts). `'host'` shares the
+   * host's network (for a tool whose job is to ask a remote service; the file system stays sandboxed).
    */
   network?: false | 'host' | { allowHosts: string[] };
   /** Wall-clock limit; the whole process tree is killed when it passes. */
@@ -48,6 +48,8 @@ export interface SandboxResult {
   durationMs: number;
   /** Set when the sandbox (not the command itself) ended the step. */
   killedReason?: KilledReason;
+  /** With an allow-list: the destinations (`host:port`) the step reached and those it was refused. */
+  network?: { allowed: string[]; blocked: string[] };
 }
 
 /** How resource limits are enforced on this machine. */
