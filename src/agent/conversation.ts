@@ -6,8 +6,11 @@
  * - `agent.phase` {phase, instruction}: a phase begins; its instruction is the next user message.
  * - `agent.instruction` {text}: a user message from Orbit (a revision request, failing tests, a note from the user).
  * - `agent.model` {text, toolCalls}: one answer of the model.
- * - `tool.result` {callId, ok, output | error}: a tool's result as the model was given it.
- * - `input.received` {key: "ask:<callId>", text}: the user's answer to an `ask_user` call.
+ * - `tool.result` {step, callId, ok, output | error}: a tool's result as the model was given it.
+ * - `input.received` {key: "ask:<step>:<callId>", text}: the user's answer to an `ask_user` call.
+ *
+ * A call is named by the seq of the model answer that made it (`step`) and the model's own id: some servers number
+ * calls afresh in every answer (`call_0`, `call_1`, …), so the id alone does not identify a call in a run.
  */
 import type { ModelMessage } from 'ai';
 import type { RunEvent } from '../platform/runs/index.ts';
@@ -44,7 +47,7 @@ export interface Conversation {
   last: { kind: 'none' } | { kind: 'instruction'; seq: number } | { kind: 'model'; step: ModelStep };
   /** Calls of the last model step that have no result yet, in order. */
   pending: ModelCall[];
-  /** Calls that began (`tool.called`) but never recorded a result: the worker died during them. */
+  /** Ids of pending calls that began (`tool.called`) but never recorded a result: the worker died during them. */
   interrupted: Set<string>;
   /** Model answers so far in the whole run (the step budget counts these). */
   steps: number;
@@ -52,13 +55,15 @@ export interface Conversation {
   notesConsumedUpTo: number;
 }
 
-export const askKey = (callId: string) => `ask:${callId}`;
+/** A call's name in the log: the seq of the answer that made it, and the model's id. */
+export const callKey = (step: number, callId: string) => `${step}:${callId}`;
+export const askKey = (step: number, callId: string) => `ask:${callKey(step, callId)}`;
 
 function toolMessage(step: ModelStep, outcomes: Map<string, CallOutcome>): ModelMessage | undefined {
   const content = step.calls
-    .filter((c) => outcomes.has(c.id))
+    .filter((c) => outcomes.has(callKey(step.seq, c.id)))
     .map((c) => {
-      const o = outcomes.get(c.id) as CallOutcome;
+      const o = outcomes.get(callKey(step.seq, c.id)) as CallOutcome;
       return {
         type: 'tool-result' as const,
         toolCallId: c.id,
@@ -86,26 +91,34 @@ function assistantMessage(step: ModelStep): ModelMessage {
 
 /** Folds the event log into the conversation and the loop's position in it. */
 export function replay(events: readonly RunEvent[]): Conversation {
+  // Keyed by callKey(step, id). A tool event belongs to the latest model answer before it (calls run, and questions
+  // are answered, before the model is asked again), which also places events logged before they carried `step`.
   const outcomes = new Map<string, CallOutcome>();
   const called = new Set<string>();
   const askCalls = new Set<string>();
+  let step = 0;
+  const keyOf = (data: Record<string, unknown>, id: string) =>
+    callKey(typeof data.step === 'number' ? data.step : step, id);
   for (const e of events) {
     if (e.type === 'agent.model') {
+      step = e.seq;
       for (const c of (e.data.toolCalls as ModelCall[]) ?? [])
-        if (c.name === 'ask_user' && !c.invalid) askCalls.add(c.id);
+        if (c.name === 'ask_user' && !c.invalid) askCalls.add(callKey(step, c.id));
     } else if (e.type === 'tool.called' && typeof e.data.callId === 'string') {
-      called.add(e.data.callId);
+      called.add(keyOf(e.data, e.data.callId));
     } else if (e.type === 'tool.result' && typeof e.data.callId === 'string') {
-      const id = e.data.callId;
+      const key = keyOf(e.data, e.data.callId);
       // An ask_user call's result is the user's answer, unless its arguments were refused.
-      if (askCalls.has(id) && e.data.ok === true) continue;
-      outcomes.set(id, {
+      if (askCalls.has(key) && e.data.ok === true) continue;
+      outcomes.set(key, {
         ok: e.data.ok === true,
         content: String(e.data.ok === true ? (e.data.output ?? '') : (e.data.error ?? '')),
       });
     } else if (e.type === 'input.received' && typeof e.data.key === 'string' && e.data.key.startsWith('ask:')) {
-      const id = e.data.key.slice(4);
-      if (!outcomes.has(id)) outcomes.set(id, { ok: true, content: `The user answered: ${String(e.data.text ?? '')}` });
+      const rest = e.data.key.slice(4);
+      const key = /^\d+:/.test(rest) ? rest : callKey(step, rest); // `ask:<callId>` in logs of older versions
+      if (!outcomes.has(key))
+        outcomes.set(key, { ok: true, content: `The user answered: ${String(e.data.text ?? '')}` });
     }
   }
 
@@ -153,8 +166,12 @@ export function replay(events: readonly RunEvent[]): Conversation {
     }
   }
   if (conv.last.kind === 'model') {
-    conv.pending = conv.last.step.calls.filter((c) => !outcomes.has(c.id));
-    for (const c of conv.pending) if (called.has(c.id) && !askCalls.has(c.id)) conv.interrupted.add(c.id);
+    const seq = conv.last.step.seq;
+    conv.pending = conv.last.step.calls.filter((c) => !outcomes.has(callKey(seq, c.id)));
+    for (const c of conv.pending) {
+      const key = callKey(seq, c.id);
+      if (called.has(key) && !askCalls.has(key)) conv.interrupted.add(c.id);
+    }
   }
   closeStep();
   return conv;

@@ -22,6 +22,7 @@ import {
   status,
 } from '../platform/git/index.ts';
 import { type ExecutorContext, type ExecutorDefinition, notesAfter, type RunEvent } from '../platform/runs/index.ts';
+import { ALLOW_HOST_PATTERN } from '../platform/sandbox/index.ts';
 import { askKey, type Conversation, type ModelCall, type Phase, replay, todoFrom } from './conversation.ts';
 import { createForge, type Forge, labelsFor, type RetryOptions, renderPullRequestBody } from './forge/index.ts';
 import { agentMetrics } from './metrics.ts';
@@ -76,6 +77,14 @@ export const AgentInputSchema = Type.Object(
     ),
     costCapMicros: Type.Optional(
       Type.Integer({ minimum: 0, description: 'LLM spend cap in micro-dollars (default ORBIT_LLM_RUN_COST_CAP_USD).' }),
+    ),
+    allowHosts: Type.Optional(
+      Type.Array(Type.String({ pattern: ALLOW_HOST_PATTERN, maxLength: 260 }), {
+        maxItems: 50,
+        uniqueItems: true,
+        description:
+          "Hosts the run's commands and tests may reach (default: none, no network at all), through a filtering proxy: `pypi.org` (ports 80 and 443), `host:port`, `*.example.com` (its subdomains). Lower case.",
+      }),
     ),
     pushTo: Type.Optional(
       Type.String({
@@ -177,6 +186,9 @@ class BudgetReached extends Error {
   }
 }
 
+const WORKSPACE_RECREATED =
+  'Orbit had to re-create your workspace from the repository (the previous one was on another machine or was removed): changes made before this point that were not pushed are gone. Check with git status and read, and make them again where needed.';
+
 const RETRYABLE_OUTCOMES = new Set([
   'rate_limited',
   'provider_error',
@@ -276,6 +288,11 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
       const testCommand = started
         ? ((started.data.testCommand as string | null) ?? undefined)
         : (input.testCommand ?? detectTestCommand(ws.root));
+      if (started && ws.fresh) {
+        // Resumed where the last attempt's clone does not exist (another machine, or it was removed): say so, since
+        // the log remembers changes that are no longer on disk.
+        await ctx.emit('agent.workspace_recreated', { workspace: ws.root });
+      }
       if (!started) {
         await ctx.emit('agent.started', {
           branch: ws.branch,
@@ -287,15 +304,17 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
         });
         await ctx.emit('agent.phase', { phase: 'research', instruction: researchInstruction(input.task) });
       }
-      const system = systemPrompt({ branch: ws.branch, testCommand });
-      const toolCtx = (callId: string, todo: ToolContext['todo']): ToolContext => ({
+      const system = systemPrompt({ branch: ws.branch, testCommand, allowHosts: input.allowHosts });
+      const toolCtx = (step: number, callId: string, todo: ToolContext['todo']): ToolContext => ({
         workspace: { root: ws.root, branch: ws.branch },
         runId: ctx.runId,
         signal: ctx.signal,
         emit: (type, data) => ctx.emit(type, data),
         todo,
         callId,
+        step,
         usage: ctx.usage,
+        ...(input.allowHosts?.length ? { allowHosts: input.allowHosts } : {}),
       });
 
       /** Work so far is committed and pushed, then the run ends with the limit it hit. */
@@ -374,9 +393,10 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
       async function runPending(conv: Conversation, events: readonly RunEvent[]): Promise<void> {
         const todo = todoFrom(events) as ToolContext['todo'];
         const allowed = PHASE_TOOLS[conv.phase ?? 'research'] ?? new Set<string>();
+        const step = conv.last.kind === 'model' ? conv.last.step.seq : 0;
         for (const call of conv.pending) {
           const failWith = async (error: string) => {
-            await ctx.emit('tool.result', { tool: call.name, callId: call.id, ok: false, durationMs: 0, error });
+            await ctx.emit('tool.result', { tool: call.name, callId: call.id, step, ok: false, durationMs: 0, error });
             agentMetrics.toolCalls.inc({ tool: byName.has(call.name) ? call.name : 'unknown', ok: 'false' });
           };
           if (conv.interrupted.has(call.id)) {
@@ -397,20 +417,22 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
             continue;
           }
           if (call.name === 'ask_user') {
-            await ask(call, events);
+            await ask(step, call, events);
             continue;
           }
-          const r = await tool.execute(call.input, toolCtx(call.id, todo));
+          const r = await tool.execute(call.input, toolCtx(step, call.id, todo));
           agentMetrics.toolCalls.inc({ tool: call.name, ok: String(r.ok) });
         }
       }
 
-      async function ask(call: ModelCall, events: readonly RunEvent[]): Promise<void> {
-        const checked = events.find((e) => e.type === 'tool.result' && e.data.callId === call.id);
+      async function ask(step: number, call: ModelCall, events: readonly RunEvent[]): Promise<void> {
+        const checked = events.find(
+          (e) => e.type === 'tool.result' && e.data.callId === call.id && e.data.step === step,
+        );
         let question = (call.input as { question?: unknown } | null)?.question;
         let options: string[] | undefined = (call.input as { options?: string[] } | null)?.options;
         if (!checked) {
-          const r = await askUserTool.execute(call.input as never, toolCtx(call.id, { items: [] }));
+          const r = await askUserTool.execute(call.input as never, toolCtx(step, call.id, { items: [] }));
           if (!r.ok) return; // The refusal is the call's result; the model sees it.
           const data = r.data as { question: string; options?: string[] };
           question = data.question;
@@ -420,7 +442,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
         }
         agentMetrics.questions.inc();
         await ctx.waitForInput({
-          key: askKey(call.id),
+          key: askKey(step, call.id),
           kind: 'question',
           prompt: String(question),
           ...(options?.length ? { options } : {}),
@@ -436,7 +458,13 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
           await runPending(conv, events);
           return undefined;
         }
-        const notes = notesAfter(events, conv.notesConsumedUpTo);
+        // What to tell the model before its next step: the user's notes, and a workspace that had to be re-created.
+        const notes = [
+          ...notesAfter(events, conv.notesConsumedUpTo).map((n) => ({ seq: n.seq, text: noteInstruction(n.text) })),
+          ...events
+            .filter((e) => e.type === 'agent.workspace_recreated' && e.seq > conv.notesConsumedUpTo)
+            .map((e) => ({ seq: e.seq, text: WORKSPACE_RECREATED })),
+        ].sort((a, b) => a.seq - b.seq);
         const last = conv.last;
         if (last.kind === 'model' && last.step.calls.length === 0 && last.step.seq > conv.phaseSeq) {
           if (notes.length === 0 && last.step.text.trim() !== '') return last.step.text;
@@ -449,7 +477,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
         }
         if (notes.length > 0) {
           await ctx.emit('agent.instruction', {
-            text: noteInstruction(notes.map((n) => n.text).join('\n\n')),
+            text: notes.map((n) => n.text).join('\n\n'),
             noteSeq: notes.at(-1)?.seq,
           });
           return undefined;
@@ -459,10 +487,21 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
       }
 
       try {
+        // Every pass records at least one event; passes that record none mean the loop is stuck (a bug), and would
+        // otherwise spin against the database: end the run with its log kept instead.
+        let idlePasses = 0;
+        let seen = -1;
         for (;;) {
           ctx.signal.throwIfAborted();
           events = await ctx.history();
+          idlePasses = events.length === seen ? idlePasses + 1 : 0;
+          seen = events.length;
           const conv = replay(events);
+          if (idlePasses >= 3) {
+            throw new Error(
+              `the agent loop made no progress in ${idlePasses} passes (phase ${conv.phase}, last event ${events.at(-1)?.seq}: ${events.at(-1)?.type}); this is a bug in Orbit, and the run's log is kept for the report`,
+            );
+          }
           const sincePhase = events.filter((e) => e.seq > conv.phaseSeq);
           if (conv.phase === 'research') {
             const summary = await turn(conv, events);
@@ -507,6 +546,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
               tests = await runTests(ws.root, testCommand, {
                 timeoutMs: options.limits.testTimeoutMs ?? 10 * 60_000,
                 signal: ctx.signal,
+                ...(input.allowHosts?.length ? { allowHosts: input.allowHosts } : {}),
               });
               await ctx.emit('agent.tests', { ...tests, round });
               if (!tests.ok && round < testRounds) {

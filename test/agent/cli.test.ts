@@ -128,7 +128,7 @@ describe('orbit agent against a server', () => {
     await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'question');
     await waitForRun(server.url, id, ['waiting']);
     const answered = await runOrbit(['agent', 'answer', id, 'With a full stop.'], { env });
-    expect(answered.stdout).toMatch(/^Answered \(ask:c3\); the run continues\./);
+    expect(answered.stdout).toMatch(/^Answered \(ask:\d+:c3\); the run continues\./);
     await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'approval');
     await waitForRun(server.url, id, ['waiting']);
     const approved = await runOrbit(['agent', 'approve', id], { env });

@@ -74,6 +74,8 @@ beforeAll(async () => {
     ORBIT_GITHUB_TOKEN: 'ghp_faults_token',
     ORBIT_GITHUB_API_URL: github.url,
     ORBIT_GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // $1 per million tokens: a scripted answer (10 in, 5 out) costs 15 micro-dollars, so cost caps can be reached.
+    ORBIT_LLM_PRICES: JSON.stringify({ 'openai-compatible:scripted-coder': { input: 1, output: 1 } }),
   });
 });
 
@@ -214,7 +216,45 @@ describe('budgets', () => {
   });
 });
 
+describe('budgets: cost', () => {
+  it('a run that reaches its LLM cost cap stops before the next call, and says so', async () => {
+    const remote = sampleRemote(tmp, `cost${++n}.git`);
+    model.enqueue(...quickScript('c').slice(0, 2));
+    const id = await start({ repository: remote, costCapMicros: 30 });
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.error).toMatchObject({ type: 'agent-budget-exceeded' });
+    expect(String((done.error as { message: string }).message)).toMatch(
+      /spent \$0\.000030 on LLM calls, reaching its cap of \$0\.000030/,
+    );
+    expect((await events(id)).find((e) => e.type === 'agent.stopped')?.data).toMatchObject({
+      limit: 'cost',
+      pushed: false,
+    });
+    expect(model.requests.length).toBeGreaterThan(0);
+  });
+});
+
 describe('the user', () => {
+  it('leaves a note while the run works; the model reads it before its next step (and call ids repeat)', async () => {
+    const remote = sampleRemote(tmp, `note${++n}.git`);
+    model.enqueue(
+      // `n1` again in the implement step: some servers number calls afresh in every answer (call_0, call_1, …).
+      { reply: toolCalls([{ id: 'n1', name: 'bash', arguments: { command: 'sleep 2' } }]) },
+      { expect: { bodyContains: 'A message from the user while you work' }, reply: text('greeting.py has greet().') },
+      ...quickScript('n').slice(1),
+    );
+    const id = await start({ repository: remote });
+    await waitForEvent(server.url, id, (e) => e.type === 'tool.called' && e.data.callId === 'n1');
+    const note = await api(server.url, 'POST', `/v1/runs/${id}/input`, { body: { text: 'Keep greet() as it is.' } });
+    expect(note.status, note.text).toBe(202);
+    expect(note.json.answered).toBeNull();
+    const done = await waitForRun(id, ['succeeded', 'failed']);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(model.mismatches).toEqual([]);
+    const told = (await events(id)).find((e) => e.type === 'agent.instruction');
+    expect(String(told?.data.text)).toContain('Keep greet() as it is.');
+  });
+
   it('asks for a change to the plan, gets a revised one, then cancels the run while it waits', async () => {
     const remote = sampleRemote(tmp, `revise${++n}.git`);
     model.enqueue(

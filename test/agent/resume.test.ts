@@ -193,8 +193,50 @@ describe('an agent run whose worker is killed with SIGKILL', () => {
 });
 
 /** The edit of the well-behaved implement step, under its own call id. */
-function implementCallEdit() {
+function implementCallEdit(id = 'x1') {
   const calls = (implementCalls('x').reply as { toolCalls: { id?: string; name: string; arguments: unknown }[] })
     .toolCalls;
-  return { ...(calls[0] as { name: string; arguments: Record<string, unknown> }), id: 'x1' };
+  return { ...(calls[0] as { name: string; arguments: Record<string, unknown> }), id };
 }
+
+describe('an agent run resumed where its workspace is gone (another machine)', () => {
+  it('tells the model the workspace was re-created, and the redone change is delivered', async () => {
+    const remote = sampleRemote(tmp, 'moved.git');
+    const redo = implementCalls('y3');
+    model.enqueue(
+      { reply: text('greeting.py has greet().') },
+      { reply: text(PLAN) },
+      {
+        reply: toolCalls([
+          implementCallEdit('y1'),
+          { id: 'y2', name: 'bash', arguments: { command: 'sleep 97', description: 'a long build' } },
+        ]),
+      },
+      { expect: { bodyContains: 'had to re-create your workspace' }, ...redo },
+      { reply: text('Added farewell() and its test again.') },
+    );
+    const { run } = await platform.engine.submit({
+      kind: 'agent',
+      input: { repository: remote, task: TASK, autoApprove: true },
+      owner: 'test',
+    });
+    const first = await startWorker();
+    await until('the long command to start', async () =>
+      (await platform.engine.events.list(run.id)).some((e) => e.type === 'tool.called' && e.data.callId === 'y2')
+        ? true
+        : undefined,
+    );
+    await killed(first);
+    fs.rmSync(path.join(env.ORBIT_HOME as string, 'workspaces', run.id), { recursive: true, force: true });
+    await startWorker();
+    const done = await finished(run.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(model.mismatches).toEqual([]);
+    const log = await platform.engine.events.list(run.id);
+    expect(log.filter((e) => e.type === 'agent.workspace_recreated')).toHaveLength(1);
+    const branch = (done.output as { branch: string }).branch;
+    expect(execFileSync('git', ['--git-dir', remote, 'show', `${branch}:greeting.py`], { encoding: 'utf8' })).toBe(
+      GREETING_AFTER,
+    );
+  });
+});

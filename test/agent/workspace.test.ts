@@ -42,7 +42,8 @@ describe('createWorkspace', () => {
     // a resumed run gets the same workspace, with its work, instead of a fresh clone
     fs.writeFileSync(path.join(ws.root, 'work.txt'), 'in progress');
     const again = await createWorkspace({ home, runId, source, slug: 'Add a Health endpoint!' });
-    expect(again).toEqual(ws);
+    expect(ws.fresh).toBe(true);
+    expect(again).toEqual({ ...ws, fresh: false });
     expect(fs.existsSync(path.join(ws.root, 'work.txt'))).toBe(true);
   });
 

@@ -13,6 +13,8 @@ export interface Workspace {
   base: string;
   /** Name of the branch the clone started on (the pull request's base), when HEAD was a branch. */
   baseBranch?: string;
+  /** True when this call cloned it; false when an earlier attempt's clone was reused. */
+  fresh: boolean;
 }
 
 export interface CreateWorkspaceOptions {
@@ -80,7 +82,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Worksp
     const onBranch = await currentBranch(root);
     if (onBranch === branch) {
       if (o.database) await recordWorkspace(o.database, { runId: o.runId, path: root, repository, branch });
-      return { root, branch, base, ...(baseBranch ? { baseBranch } : {}) };
+      return { root, branch, base, ...(baseBranch ? { baseBranch } : {}), fresh: false };
     }
   }
   // A half-made clone from an attempt that died is replaced.
@@ -100,7 +102,7 @@ export async function createWorkspace(o: CreateWorkspaceOptions): Promise<Worksp
   await createBranch(root, branch);
   fs.writeFileSync(marker, `${base}\n${baseBranch ?? ''}\n`);
   if (o.database) await recordWorkspace(o.database, { runId: o.runId, path: root, repository, branch });
-  return { root, branch, base, ...(baseBranch ? { baseBranch } : {}) };
+  return { root, branch, base, ...(baseBranch ? { baseBranch } : {}), fresh: true };
 }
 
 /** Inserts or refreshes the run's row in `agent_workspaces`. */
