@@ -22,7 +22,7 @@ import {
   status,
 } from '../platform/git/index.ts';
 import { type ExecutorContext, type ExecutorDefinition, notesAfter, type RunEvent } from '../platform/runs/index.ts';
-import { ALLOW_HOST_PATTERN } from '../platform/sandbox/index.ts';
+import { checkAllowHosts } from '../platform/sandbox/index.ts';
 import { askKey, type Conversation, type ModelCall, type Phase, replay, todoFrom } from './conversation.ts';
 import { createForge, type Forge, labelsFor, type RetryOptions, renderPullRequestBody } from './forge/index.ts';
 import { agentMetrics } from './metrics.ts';
@@ -79,7 +79,8 @@ export const AgentInputSchema = Type.Object(
       Type.Integer({ minimum: 0, description: 'LLM spend cap in micro-dollars (default ORBIT_LLM_RUN_COST_CAP_USD).' }),
     ),
     allowHosts: Type.Optional(
-      Type.Array(Type.String({ pattern: ALLOW_HOST_PATTERN, maxLength: 260 }), {
+      // Checked in admit() by the sandbox's own parser, whose messages say what a host entry looks like.
+      Type.Array(Type.String({ minLength: 1, maxLength: 260 }), {
         maxItems: 50,
         uniqueItems: true,
         description:
@@ -254,6 +255,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
     timeoutMs: (options.limits.maxMinutes + 15) * 60_000,
     admit(input) {
       checkRepository(input.repository, options.allowedRoots, '/input/repository');
+      if (input.allowHosts?.length) checkAllowHosts(input.allowHosts, '/input/allowHosts');
       if (input.pushTo) checkRepository(input.pushTo, options.allowedRoots, '/input/pushTo');
       if (input.github && !options.github.token && !input.credential) {
         throw new ValidationError(

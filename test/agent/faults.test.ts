@@ -20,6 +20,7 @@ import {
   waitForRun as waitFor,
   waitForEvent,
 } from '../support/agent.ts';
+import { countingHttpServer } from '../support/net.ts';
 import { api, startTestServer, type TestServer } from '../support/server.ts';
 import { itWhen } from '../support/services.ts';
 
@@ -234,6 +235,42 @@ describe('budgets: cost', () => {
   });
 });
 
+describe('network', () => {
+  it('a run with allowHosts reaches those hosts from bash, and the model is told what was refused', async () => {
+    const remote = sampleRemote(tmp, `net${++n}.git`);
+    const allowed = await countingHttpServer();
+    const fetch = (host: string) =>
+      `python3 -c "import urllib.request as u; print(u.urlopen('http://${host}:${allowed.port}/pkg', timeout=5).read().decode())"`;
+    try {
+      model.enqueue(
+        {
+          reply: toolCalls([
+            { id: 'w1', name: 'bash', arguments: { command: `${fetch('localhost')}; ${fetch('127.0.0.1')}` } },
+          ]),
+        },
+        {
+          expect: { bodyContains: `The sandbox refused connections to 127.0.0.1:${allowed.port}` },
+          reply: text('greeting.py has greet(); the package index answered.'),
+        },
+        ...quickScript('w').slice(1),
+      );
+      const id = await start({ repository: remote, allowHosts: [`localhost:${allowed.port}`] });
+      const done = await waitForRun(id, ['succeeded', 'failed']);
+      expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+      expect(model.mismatches).toEqual([]);
+      expect(allowed.hits()).toBe(1);
+      const result = (await events(id)).find((e) => e.type === 'tool.result' && e.data.callId === 'w1');
+      expect(String(result?.data.output)).toContain('hello /pkg');
+      const told = model.requests.filter((r) =>
+        JSON.stringify(r.body).includes(`no network but localhost:${allowed.port}`),
+      );
+      expect(told.length).toBeGreaterThan(0);
+    } finally {
+      await allowed.close();
+    }
+  });
+});
+
 describe('the user', () => {
   it('leaves a note while the run works; the model reads it before its next step (and call ids repeat)', async () => {
     const remote = sampleRemote(tmp, `note${++n}.git`);
@@ -284,9 +321,10 @@ describe('the user', () => {
 });
 
 describe('refused before a run exists', () => {
-  it('answers each bad request with a precise 4xx and creates no run', async () => {
+  it('answers each bad request with a precise 4xx and creates no run (ten cases and malformed JSON)', async () => {
     const notRepo = path.join(tmp, 'not-a-repo');
     fs.mkdirSync(notRepo, { recursive: true });
+    const repo = sampleRemote(tmp, `refused${++n}.git`);
     const count = async () =>
       ((await api(server.url, 'GET', '/v1/runs?kind=agent&limit=100')).json.runs as unknown[]).length;
     const before = await count();
@@ -299,6 +337,8 @@ describe('refused before a run exists', () => {
       [{ repository: notRepo }, 400, 'task'],
       [{ repository: notRepo, task: TASK, colour: 'red' }, 400, 'colour'],
       [{ repository: notRepo, task: TASK, maxSteps: 0 }, 400, 'maxSteps'],
+      [{ repository: repo, task: TASK, allowHosts: ['pypi.org', 'https://x.org/'] }, 400, '/input/allowHosts/1'],
+      [{ repository: repo, task: TASK, allowHosts: ['*'] }, 400, 'must be a host name'],
     ];
     for (const [body, status, words] of cases) {
       const r = await api(server.url, 'POST', '/v1/agent/runs', { body });

@@ -16,6 +16,7 @@ interface RunOptions {
   github?: string;
   maxSteps?: string;
   maxMinutes?: string;
+  allowHost?: string[];
   server?: boolean;
 }
 
@@ -197,6 +198,7 @@ Orbit server (ORBIT_URL) instead, and you answer it later with \`orbit agent ans
 Examples:
   $ orbit agent run . "Add a --verbose flag to the CLI"
   $ orbit agent run ~/src/app "Fix the failing date test" --yes --max-steps 30
+  $ orbit agent run . "Upgrade requests to 2.32" --allow-host pypi.org files.pythonhosted.org
   $ orbit agent run https://github.com/acme/app.git "Update the README" --server --github acme/app
   $ orbit agent answer 0192f3c4-… "Use the ISO format"
   $ orbit agent approve 0192f3c4-…
@@ -215,6 +217,10 @@ Examples:
     .option('--github <owner/repo>', 'open a pull request on this GitHub repository (needs ORBIT_GITHUB_TOKEN)')
     .option('--max-steps <n>', 'model calls at most (default ORBIT_AGENT_MAX_STEPS)')
     .option('--max-minutes <n>', 'working minutes at most (default ORBIT_AGENT_MAX_MINUTES)')
+    .option(
+      '--allow-host <host...>',
+      "hosts the agent's commands and tests may reach, e.g. pypi.org or *.npmjs.org:443 (default: no network at all)",
+    )
     .option('--server', 'start the run on the Orbit server (ORBIT_URL) instead of in this terminal')
     .action(
       action(async ({ out, config }, repository: string, task: string, opts: RunOptions) => {
@@ -233,6 +239,7 @@ Examples:
           ...(github ? { github: { owner: github[0], repo: github[1] } } : {}),
           ...(opts.maxSteps ? { maxSteps: positive(opts.maxSteps, '--max-steps') } : {}),
           ...(opts.maxMinutes ? { maxMinutes: positive(opts.maxMinutes, '--max-minutes') } : {}),
+          ...(opts.allowHost?.length ? { allowHosts: opts.allowHost.map((h) => h.toLowerCase()) } : {}),
         };
         if (opts.server) {
           const client = ApiClient.fromConfig(config);

@@ -4,6 +4,6 @@
  */
 export { sandboxAvailable } from './available.ts';
 export { INSTALL_HINT as SANDBOX_INSTALL_HINT, SOCAT_HINT } from './host.ts';
-export { HOST_PATTERN as ALLOW_HOST_PATTERN } from './network.ts';
+export { checkAllowHosts } from './network.ts';
 export { runSandboxed } from './run.ts';
 export type { KilledReason, LimitsMode, SandboxAvailability, SandboxOptions, SandboxResult } from './types.ts';

@@ -13,7 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { FieldError } from '../errors.ts';
+import { type FieldError, ValidationError } from '../errors.ts';
 
 /** Where the proxy's socket directory appears inside the sandbox, and the port socat listens on there. */
 export const SANDBOX_PROXY_DIR = '/run/orbit-network';
@@ -43,7 +43,7 @@ export interface HostRule {
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-export const HOST_PATTERN = `^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*(?::[0-9]{1,5})?$`;
+const HOST_PATTERN = `^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*(?::[0-9]{1,5})?$`;
 const HOST_RE = new RegExp(HOST_PATTERN);
 
 /** Parses an allow-list, reporting each bad entry with its JSON pointer. */
@@ -71,6 +71,18 @@ export function parseAllowHosts(value: unknown, pointer: string, errors: FieldEr
     });
   });
   return rules;
+}
+
+/** Throws a ValidationError naming every bad entry of an allow-list given by a user (e.g. a run's `allowHosts`). */
+export function checkAllowHosts(value: unknown, pointer: string): void {
+  const errors: FieldError[] = [];
+  parseAllowHosts(value, pointer, errors);
+  if (errors.length > 0) {
+    throw new ValidationError(
+      `allowHosts is not valid: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
 }
 
 export function describeRule(r: HostRule): string {
@@ -177,7 +189,7 @@ export async function startNetworkProxy(rules: readonly HostRule[]): Promise<Net
       );
       return;
     }
-    const upstream = net.connect(target.port, target.host);
+    const upstream = net.connect({ port: target.port, host: target.host, noDelay: true });
     sockets.add(upstream);
     upstream.on('close', () => sockets.delete(upstream));
     upstream.once('connect', () => {
@@ -221,10 +233,12 @@ export async function startNetworkProxy(rules: readonly HostRule[]): Promise<Net
 /**
  * The in-sandbox prefix that starts the bridge from 127.0.0.1:PROXY_PORT to the proxy's socket, waits until it
  * listens, then execs the step's command (`"$@"`). The bridge lives in the step's pid namespace and ends with it.
+ * `nodelay`: without it Nagle's algorithm on socat's side meets the client's delayed ACK, and every request through
+ * the proxy waited about 40 ms (measured: 20 GETs 877 ms, with it 49 ms).
  */
 export function bridgeArgs(socat: string): string[] {
   const script = [
-    `"$0" TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} 2>/dev/null &`,
+    `"$0" TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr,nodelay UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} 2>/dev/null &`,
     'i=0',
     `until "$0" -u /dev/null TCP:127.0.0.1:${PROXY_PORT} 2>/dev/null; do`,
     '  i=$((i+1)); [ "$i" -gt 500 ] && { echo "orbit sandbox: the network bridge (socat) did not start" >&2; exit 125; }',
