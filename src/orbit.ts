@@ -232,7 +232,10 @@ export async function startServer(config: Config, options: { workers: boolean; l
     healthChecks,
     routes: [
       { plugin: usageRoutes, options: { database: platform.database } },
-      { plugin: agentRoutes, options: { database: platform.database, encryptionKey: secrets.encryptionKey } },
+      {
+        plugin: agentRoutes,
+        options: { database: platform.database, encryptionKey: secrets.encryptionKey, engine: platform.engine },
+      },
       {
         plugin: githubWebhookPlugin,
         options: {

@@ -131,6 +131,12 @@ describe('orbit agent against a server', () => {
     expect(answered.stdout).toMatch(/^Answered \(ask:\d+:c3\); the run continues\./);
     await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'approval');
     await waitForRun(server.url, id, ['waiting']);
+    const shown = await runOrbit(['agent', 'show', id], { env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`Run ${id}: waiting, phase plan on orbit/`);
+    expect(shown.stdout).toContain('plan (revision 1): not approved yet');
+    expect(shown.stdout).toContain('It waits for your approval:');
+    expect(shown.stdout).toContain(`Reply: orbit agent approve ${id}`);
     const approved = await runOrbit(['agent', 'approve', id], { env });
     expect(approved.code, approved.stderr).toBe(0);
     const done = await waitForRun(server.url, id, ['succeeded', 'failed']);

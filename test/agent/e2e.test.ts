@@ -73,6 +73,16 @@ describe('the agent, end to end over HTTP', () => {
     const question = (await events(id)).filter((e) => e.type === 'input.requested').at(-1);
     expect(question?.data).toMatchObject({ kind: 'question', options: ['!', '.'] });
     expect(String(question?.data.prompt)).toContain('full stop');
+    const standing = await api(server.url, 'GET', `/v1/agent/runs/${id}`);
+    expect(standing.status, standing.text).toBe(200);
+    expect(standing.json).toMatchObject({
+      status: 'waiting',
+      phase: 'plan',
+      waitingFor: { kind: 'question', key: question?.data.key },
+      plan: null,
+      questions: [{ answer: null }],
+      pullRequest: null,
+    });
     // Approving is not an answer to a question.
     const wrong = await api(server.url, 'POST', `/v1/runs/${id}/input`, { body: { approve: true } });
     expect(wrong.status).toBe(400);
@@ -91,6 +101,12 @@ describe('the agent, end to end over HTTP', () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     await waitForRun(id, ['waiting']);
+    expect((await api(server.url, 'GET', `/v1/agent/runs/${id}`)).json).toMatchObject({
+      phase: 'plan',
+      waitingFor: { kind: 'approval', prompt: PLAN },
+      plan: { text: PLAN, revision: 1, approved: false },
+      questions: [{ answer: 'With a full stop.' }],
+    });
     const approved = await api(server.url, 'POST', `/v1/runs/${id}/input`, { body: { approve: true } });
     expect(approved.status, approved.text).toBe(202);
 
@@ -137,6 +153,21 @@ describe('the agent, end to end over HTTP', () => {
     const record = await api(server.url, 'GET', `/v1/agent/runs/${id}/pull-request`);
     expect(record.status).toBe(200);
     expect(record.json).toMatchObject({ number: 1, status: 'open', headBranch: branch, baseBranch: 'main' });
+    const finished = await api(server.url, 'GET', `/v1/agent/runs/${id}`);
+    expect(finished.json).toMatchObject({
+      status: 'succeeded',
+      phase: 'deliver',
+      waitingFor: null,
+      branch,
+      plan: { approved: true },
+      tests: { ok: true, round: 1 },
+      toolCalls: { failed: 0 },
+      pullRequest: { number: 1, status: 'open' },
+    });
+    expect(finished.json.modelSteps).toBe(8);
+    const demo = await api(server.url, 'POST', '/v1/runs', { body: { kind: 'demo', input: { steps: 1 } } });
+    expect((await api(server.url, 'GET', `/v1/agent/runs/${demo.json.id}`)).json.detail).toMatch(/not an agent run/);
+    expect((await api(server.url, 'GET', '/v1/agent/runs/not-an-id')).status).toBe(404);
 
     // Every step is an event, in phase order.
     const log = await events(id);

@@ -20,6 +20,48 @@ interface RunOptions {
   server?: boolean;
 }
 
+interface AgentRunView {
+  id: string;
+  status: string;
+  phase: string | null;
+  waitingFor: { kind: string; prompt: string; options?: string[] } | null;
+  branch: string | null;
+  plan: { text: string; revision: number; approved: boolean } | null;
+  modelSteps: number;
+  toolCalls: { total: number; failed: number };
+  tests: { ok: boolean; command: string; round: number } | null;
+  stopped: { limit: string; reason: string } | null;
+  pullRequest: { url: string | null; status: string; headBranch: string; repository: string } | null;
+  error: { message: string } | null;
+}
+
+/** The terminal view of `GET /v1/agent/runs/:id`. */
+export function describeAgentRun(r: AgentRunView): string {
+  const lines = [
+    `Run ${r.id}: ${r.status}${r.phase ? `, phase ${r.phase}` : ''}${r.branch ? ` on ${r.branch}` : ''}`,
+    `  ${r.modelSteps} model step(s), ${r.toolCalls.total} tool call(s) (${r.toolCalls.failed} failed)`,
+  ];
+  if (r.plan) lines.push(`  plan (revision ${r.plan.revision}): ${r.plan.approved ? 'approved' : 'not approved yet'}`);
+  if (r.tests) lines.push(`  tests: ${r.tests.ok ? 'passed' : 'failed'} (${r.tests.command}, round ${r.tests.round})`);
+  if (r.pullRequest) {
+    lines.push(
+      `  delivered: ${r.pullRequest.url ?? `branch ${r.pullRequest.headBranch} pushed to ${r.pullRequest.repository}`} (${r.pullRequest.status})`,
+    );
+  }
+  if (r.stopped) lines.push(`  stopped at its ${r.stopped.limit} limit: ${r.stopped.reason}`);
+  if (r.error && !r.stopped) lines.push(`  error: ${r.error.message}`);
+  if (r.waitingFor) {
+    const how =
+      r.waitingFor.kind === 'approval'
+        ? `orbit agent approve ${r.id}   (or: orbit agent answer ${r.id} "what to change")`
+        : `orbit agent answer ${r.id} "…"`;
+    lines.push('', `It waits for your ${r.waitingFor.kind}:`, indent(r.waitingFor.prompt, '  '));
+    if (r.waitingFor.options?.length) lines.push(`  (suggested: ${r.waitingFor.options.join(' | ')})`);
+    lines.push(`Reply: ${how}`);
+  }
+  return lines.join('\n');
+}
+
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -202,6 +244,7 @@ Examples:
   $ orbit agent run https://github.com/acme/app.git "Update the README" --server --github acme/app
   $ orbit agent answer 0192f3c4-… "Use the ISO format"
   $ orbit agent approve 0192f3c4-…
+  $ orbit agent show 0192f3c4-…
   $ orbit agent pr 0192f3c4-…`,
     );
 
@@ -328,6 +371,21 @@ Examples:
           { approve: true },
         );
         out.result(r, 'Approved; the run goes on to implement the plan.');
+        return 0;
+      }),
+    );
+
+  agent
+    .command('show')
+    .description('Where an agent run stands: phase, what it waits for, plan, tests, pull request (server runs).')
+    .argument('<run>', 'run id')
+    .action(
+      action(async ({ out, config }, id: string) => {
+        const r = await ApiClient.fromConfig(config).request<AgentRunView>(
+          'GET',
+          `/v1/agent/runs/${encodeURIComponent(id)}`,
+        );
+        out.result(r, describeAgentRun(r));
         return 0;
       }),
     );
