@@ -161,18 +161,7 @@ describe('an agent run whose worker is killed with SIGKILL', () => {
       },
       { reply: text('Added farewell() and its test.') },
     );
-    const { run } = await platform.engine.submit({
-      kind: 'agent',
-      input: { repository: remote, task: TASK, autoApprove: true },
-      owner: 'test',
-    });
-    const first = await startWorker();
-    await until('the long command to start', async () =>
-      (await platform.engine.events.list(run.id)).some((e) => e.type === 'tool.called' && e.data.callId === 'x2')
-        ? true
-        : undefined,
-    );
-    await killed(first);
+    const run = await killedDuringCall(remote, 'x2');
     // The sandboxed command died with its worker (the kernel's parent-death signal), not 97 s later.
     await until(
       'the killed worker’s command to be gone',
@@ -191,6 +180,23 @@ describe('an agent run whose worker is killed with SIGKILL', () => {
     );
   });
 });
+
+/** Starts an auto-approved run on a worker and SIGKILLs the worker once the call `callId` has begun. */
+async function killedDuringCall(remote: string, callId: string) {
+  const { run } = await platform.engine.submit({
+    kind: 'agent',
+    input: { repository: remote, task: TASK, autoApprove: true },
+    owner: 'test',
+  });
+  const worker = await startWorker();
+  await until('the long command to start', async () =>
+    (await platform.engine.events.list(run.id)).some((e) => e.type === 'tool.called' && e.data.callId === callId)
+      ? true
+      : undefined,
+  );
+  await killed(worker);
+  return run;
+}
 
 /** The edit of the well-behaved implement step, under its own call id. */
 function implementCallEdit(id = 'x1') {
@@ -215,18 +221,7 @@ describe('an agent run resumed where its workspace is gone (another machine)', (
       { expect: { bodyContains: 'had to re-create your workspace' }, ...redo },
       { reply: text('Added farewell() and its test again.') },
     );
-    const { run } = await platform.engine.submit({
-      kind: 'agent',
-      input: { repository: remote, task: TASK, autoApprove: true },
-      owner: 'test',
-    });
-    const first = await startWorker();
-    await until('the long command to start', async () =>
-      (await platform.engine.events.list(run.id)).some((e) => e.type === 'tool.called' && e.data.callId === 'y2')
-        ? true
-        : undefined,
-    );
-    await killed(first);
+    const run = await killedDuringCall(remote, 'y2');
     fs.rmSync(path.join(env.ORBIT_HOME as string, 'workspaces', run.id), { recursive: true, force: true });
     await startWorker();
     const done = await finished(run.id);
