@@ -28,8 +28,9 @@ const Parameters = Type.Object(
 
 /**
  * Runs a command in the platform sandbox (bubblewrap): the workspace is the only writable tree (its .git read-only),
- * there is no network (or only the run's listed hosts, through the sandbox's filtering proxy), nothing of the user's home or Orbit's data is visible, CPU/memory/time/process limits apply and
- * every process of the command is killed when it ends. Nothing here inspects the command text: the kernel enforces it.
+ * there is no network (or only the run's listed hosts, through the sandbox's filtering proxy), nothing of the user's
+ * home or Orbit's data is visible, CPU/memory/time/process limits apply and every process of the command is killed
+ * when it ends. Nothing here inspects the command text: the kernel enforces it.
  */
 export const bashTool = defineTool<Static<typeof Parameters>>({
   name: 'bash',

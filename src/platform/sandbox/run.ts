@@ -65,11 +65,17 @@ async function runOnHost(host: Host, options: NormalizedOptions): Promise<Sandbo
   const started = performance.now();
   const proxy: NetworkProxy | undefined =
     options.allowHosts.length > 0 ? await startNetworkProxy(options.allowHosts) : undefined;
-  const group: StepCgroup | undefined = host.cgroups?.create({
-    // socat's listener and one child per open connection run beside the command.
-    maxProcesses: options.maxProcesses + BWRAP_OWN_PROCESSES + (proxy ? 2 : 0),
-    memoryBytes: options.memoryBytes,
-  });
+  let group: StepCgroup | undefined;
+  try {
+    group = host.cgroups?.create({
+      // socat's listener and one child per open connection run beside the command.
+      maxProcesses: options.maxProcesses + BWRAP_OWN_PROCESSES + (proxy ? 2 : 0),
+      memoryBytes: options.memoryBytes,
+    });
+  } catch (error) {
+    await proxy?.close();
+    throw error;
+  }
   const args = [
     '--json-status-fd',
     '3',
@@ -157,9 +163,9 @@ async function runOnHost(host: Host, options: NormalizedOptions): Promise<Sandbo
 }
 
 /**
- * Runs one command in bubblewrap: no network (or only the listed hosts, through a filtering proxy), only the workspace (and a private /tmp) writable, no view of the host's
- * processes, home or Orbit's data, and time, CPU, memory, process and output limits. Every process of the step is
- * gone when this resolves.
+ * Runs one command in bubblewrap: no network (or only the listed hosts, through a filtering proxy), only the
+ * workspace (and a private /tmp) writable, no view of the host's processes, home or Orbit's data, and time, CPU,
+ * memory, process and output limits. Every process of the step is gone when this resolves.
  */
 export async function runSandboxed(options: SandboxOptions): Promise<SandboxResult> {
   const normalized = normalizeOptions(options);
