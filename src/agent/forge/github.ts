@@ -18,6 +18,7 @@ export interface GitHubForgeOptions {
 
 interface PullShape {
   number: number;
+  head?: { ref?: string };
   html_url: string;
   state: string;
   draft?: boolean;
@@ -68,7 +69,9 @@ export function createGitHubForge(o: GitHubForgeOptions, deps: { database: Datab
         }),
       signal,
     );
-    return res.data[0] as PullShape | undefined;
+    // GitHub filters by head exactly; checking again keeps a server that ignores the filter from passing off another
+    // branch's pull request as ours.
+    return (res.data as PullShape[]).find((pr) => pr.head?.ref === undefined || pr.head.ref === branch);
   }
 
   return {
