@@ -8,7 +8,7 @@ import { toolStatus } from '../../analysis/index.ts';
 import { checkLlm } from '../../llm/index.ts';
 import type { Config } from '../../platform/config.ts';
 import { describeUrl, openDatabase } from '../../platform/db/client.ts';
-import { SANDBOX_INSTALL_HINT, sandboxAvailable } from '../../platform/sandbox/index.ts';
+import { SANDBOX_INSTALL_HINT, SOCAT_HINT, sandboxAvailable } from '../../platform/sandbox/index.ts';
 import { action } from '../run.ts';
 
 const run = promisify(execFile);
@@ -184,23 +184,25 @@ async function checkTool(
     : { part, status: 'missing', required: false, detail: `not found (${purpose})`, fix };
 }
 
-/** socat bridges a sandboxed step with an allow-list to Orbit's filtering proxy; `socat -V` names its version on line 2. */
+/**
+ * socat, as the sandbox itself finds it (under /usr or /bin, where a step can run it): steps with a network
+ * allow-list need it as the bridge to Orbit's filtering proxy.
+ */
 async function checkSocat(): Promise<DoctorCheck> {
-  const purpose =
-    "agent runs with allowHosts reach their listed hosts through it; without it they can't start commands";
-  try {
-    const { stdout } = await run('socat', ['-V'], { timeout: 10_000 });
-    const version = /socat version (\S+)/.exec(stdout)?.[1] ?? 'present';
-    return { part: 'socat', status: 'ok', required: false, detail: `socat ${version}` };
-  } catch {
-    return {
-      part: 'socat',
-      status: 'missing',
-      required: false,
-      detail: `not found (${purpose})`,
-      fix: 'apt-get install socat',
-    };
+  const s = await sandboxAvailable();
+  if (!s.available) {
+    return { part: 'socat', status: 'info', required: false, detail: 'not checked: the sandbox is unavailable' };
   }
+  return s.networkBridge
+    ? { part: 'socat', status: 'ok', required: false, detail: s.networkBridge }
+    : {
+        part: 'socat',
+        status: 'missing',
+        required: false,
+        detail:
+          "not found under /usr or /bin (agent runs with allowHosts reach their listed hosts through it; without it they can't start commands)",
+        fix: SOCAT_HINT,
+      };
 }
 
 /** Whether code from repositories and models can be isolated here (bubblewrap plus process and memory limits). */

@@ -20,7 +20,12 @@ async function check(): Promise<SandboxAvailability> {
         reason: `a trial run failed (exit ${result.exitCode ?? result.signal}): ${result.stderr}`,
       };
     }
-    return { available: true, version: host.version, limits: host.mode };
+    return {
+      available: true,
+      version: host.version,
+      limits: host.mode,
+      ...(host.layout.socat ? { networkBridge: host.layout.socat } : {}),
+    };
   } catch (error) {
     return { available: false, reason: (error as Error).message };
   } finally {

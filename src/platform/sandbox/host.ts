@@ -36,6 +36,11 @@ function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
+/** A program the sandbox can run itself: only /usr, /bin and /sbin of the host are mounted there. */
+function visibleInSandbox(executable: string): boolean {
+  return /^\/(usr|bin|sbin)\//.test(executable);
+}
+
 function rootEntries(): RootEntry[] {
   const entries: RootEntry[] = [];
   for (const dir of ROOT_DIRECTORIES) {
@@ -56,7 +61,7 @@ async function detect(): Promise<Host | string> {
   if (!bwrap) return `bubblewrap (bwrap) is not installed. ${INSTALL_HINT}`;
   const prlimit = findExecutable('prlimit');
   if (!prlimit) return 'prlimit (util-linux) is not installed: `sudo apt-get install util-linux`';
-  if (!/^\/(usr|bin|sbin)\//.test(prlimit))
+  if (!visibleInSandbox(prlimit))
     return `prlimit at ${prlimit} is outside /usr and /bin, so not visible in the sandbox`;
   let version: string;
   let help: string;
@@ -93,7 +98,7 @@ async function detect(): Promise<Host | string> {
       sandboxGid: gid === 0 ? 1000 : gid,
       canDisableUserns: help.includes('--disable-userns'),
       canSizeTmpfs: help.includes('--size'),
-      ...(socat && /^\/(usr|bin|sbin)\//.test(socat) ? { socat } : {}),
+      ...(socat && visibleInSandbox(socat) ? { socat } : {}),
     },
   };
 }

@@ -55,19 +55,19 @@ export function parseAllowHosts(value: unknown, pointer: string, errors: FieldEr
   const rules: HostRule[] = [];
   value.forEach((entry, i) => {
     const text = typeof entry === 'string' ? entry.trim().toLowerCase() : '';
-    const port = Number(text.split(':')[1] ?? 443);
-    if (!HOST_RE.test(text) || !(port >= 1 && port <= 65535)) {
+    const [name = '', portText] = text.split(':');
+    const port = portText === undefined ? undefined : Number(portText);
+    if (!HOST_RE.test(text) || (port !== undefined && !(port >= 1 && port <= 65535))) {
       errors.push({
         pointer: `${pointer}/${i}`,
         message: `must be a host name with an optional "*." prefix and ":port", e.g. "pypi.org" or "*.github.com:443"; got ${JSON.stringify(entry)}`,
       });
       return;
     }
-    const [name = '', portText] = text.split(':');
     rules.push({
       host: name.replace(/^\*\./, ''),
       subdomains: name.startsWith('*.'),
-      ...(portText !== undefined ? { port: Number(portText) } : {}),
+      ...(port !== undefined ? { port } : {}),
     });
   });
   return rules;
@@ -172,9 +172,8 @@ export async function startNetworkProxy(rules: readonly HostRule[]): Promise<Net
     req.pipe(upstream);
   });
 
+  // The client socket of a CONNECT is the connection's own, already tracked by the 'connection' handler below.
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
     const target = splitHostPort(req.url ?? '');
     if (!target) {

@@ -60,4 +60,6 @@ export interface SandboxAvailability {
   reason?: string;
   version?: string;
   limits?: LimitsMode;
+  /** socat, which steps with a network allow-list need as the bridge to Orbit's filtering proxy; absent: none. */
+  networkBridge?: string;
 }
