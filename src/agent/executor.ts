@@ -316,7 +316,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
         callId,
         step,
         usage: ctx.usage,
-        ...(input.allowHosts?.length ? { allowHosts: input.allowHosts } : {}),
+        allowHosts: input.allowHosts,
       });
 
       /** Work so far is committed and pushed, then the run ends with the limit it hit. */
@@ -548,7 +548,7 @@ export function createAgentExecutor(options: AgentOptions): ExecutorDefinition<t
               tests = await runTests(ws.root, testCommand, {
                 timeoutMs: options.limits.testTimeoutMs ?? 10 * 60_000,
                 signal: ctx.signal,
-                ...(input.allowHosts?.length ? { allowHosts: input.allowHosts } : {}),
+                allowHosts: input.allowHosts,
               });
               await ctx.emit('agent.tests', { ...tests, round });
               if (!tests.ok && round < testRounds) {

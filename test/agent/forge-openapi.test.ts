@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForge } from '../../src/agent/forge/index.ts';
 import type { Database } from '../../src/platform/db/client.ts';
 import { freshDatabase } from '../support/db.ts';
+import { repoWithBranch } from '../support/git.ts';
 import { freePort } from '../support/net.ts';
 
 /**
@@ -99,24 +100,6 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function workspace() {
-  const g = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
-  const root = path.join(tmp, 'ws');
-  const remote = path.join(tmp, 'remote.git');
-  fs.mkdirSync(root);
-  g(tmp, 'init', '-q', '--bare', remote);
-  g(root, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(root, 'README.md'), 'hi\n');
-  g(root, 'add', '.');
-  g(root, 'commit', '-q', '-m', 'init');
-  g(root, 'push', '-q', remote, 'main');
-  g(root, 'checkout', '-q', '-b', 'orbit/openapi-fix');
-  fs.writeFileSync(path.join(root, 'README.md'), 'hello\n');
-  g(root, 'commit', '-q', '-am', 'fix');
-  return { root, remote, branch: 'orbit/openapi-fix' };
-}
-
 describe("GitHub requests against GitHub's OpenAPI description (Prism)", () => {
   it('Prism refuses a request that breaks the description (the check has teeth)', async () => {
     const r = await fetch(`${recorderUrl}/repos/acme/app/pulls`, {
@@ -129,7 +112,7 @@ describe("GitHub requests against GitHub's OpenAPI description (Prism)", () => {
   });
 
   it('delivering a pull request (look up by head, create, add labels) sends only requests GitHub accepts', async () => {
-    const ws = workspace();
+    const ws = repoWithBranch(path.join(tmp, 'ws'), path.join(tmp, 'remote.git'), 'orbit/openapi-fix');
     const before = seen.length;
     const forge = createForge(
       { remote: ws.remote, github: { owner: 'acme', repo: 'app', token: 'ghs_openapi', baseUrl: recorderUrl } },

@@ -8,30 +8,17 @@ import { type FakeGitHub, recordedLabel, startFakeGitHub } from '../../src/agent
 import { getPullRequestByRun } from '../../src/agent/store/index.ts';
 import type { Database } from '../../src/platform/db/client.ts';
 import { freshDatabase } from '../support/db.ts';
+import { repoWithBranch } from '../support/git.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-forge-'));
 const g = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 let n = 0;
-/** A repository with `main` and a new branch carrying one commit, plus an empty bare remote. */
+/** A repository with `main` and a new branch carrying one commit, plus a bare remote that has `main`. */
 function workspace(): { root: string; branch: string; base: string; remote: string } {
-  const dir = path.join(tmp, `ws${++n}`);
-  const remote = path.join(tmp, `remote${n}.git`);
-  fs.mkdirSync(dir);
-  g(tmp, 'init', '-q', '--bare', remote);
-  g(dir, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(dir, 'README.md'), 'hi\n');
-  g(dir, 'add', '.');
-  g(dir, 'commit', '-q', '-m', 'init');
-  g(dir, 'push', '-q', remote, 'main');
-  const branch = `orbit/run${n}-fix`;
-  g(dir, 'checkout', '-q', '-b', branch);
-  fs.mkdirSync(path.join(dir, 'docs'));
-  fs.writeFileSync(path.join(dir, 'docs/x.md'), 'doc\n');
-  g(dir, 'add', '.');
-  g(dir, 'commit', '-q', '-m', 'docs');
-  return { root: dir, branch, base: 'main', remote };
+  n++;
+  return repoWithBranch(path.join(tmp, `ws${n}`), path.join(tmp, `remote${n}.git`), `orbit/run${n}-fix`);
 }
 
 const body = renderPullRequestBody({

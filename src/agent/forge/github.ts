@@ -71,7 +71,7 @@ export function createGitHubForge(o: GitHubForgeOptions, deps: { database: Datab
     );
     // GitHub filters by head exactly; checking again keeps a server that ignores the filter from passing off another
     // branch's pull request as ours.
-    return (res.data as PullShape[]).find((pr) => pr.head?.ref === undefined || pr.head.ref === branch);
+    return (res.data as PullShape[]).find((pr) => pr.head?.ref === branch);
   }
 
   return {
