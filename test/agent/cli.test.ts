@@ -127,6 +127,9 @@ describe('orbit agent against a server', () => {
     const id = JSON.parse(started.stdout).id as string;
     await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'question');
     await waitForRun(server.url, id, ['waiting']);
+    const asking = await runOrbit(['agent', 'show', id], { env });
+    expect(asking.stdout).toContain('It waits for your answer:');
+    expect(asking.stdout).toContain(`Reply: orbit agent answer ${id} "…"`);
     const answered = await runOrbit(['agent', 'answer', id, 'With a full stop.'], { env });
     expect(answered.stdout).toMatch(/^Answered \(ask:\d+:c3\); the run continues\./);
     await waitForEvent(server.url, id, (e) => e.type === 'input.requested' && e.data.kind === 'approval');

@@ -55,7 +55,8 @@ export function describeAgentRun(r: AgentRunView): string {
       r.waitingFor.kind === 'approval'
         ? `orbit agent approve ${r.id}   (or: orbit agent answer ${r.id} "what to change")`
         : `orbit agent answer ${r.id} "…"`;
-    lines.push('', `It waits for your ${r.waitingFor.kind}:`, indent(r.waitingFor.prompt, '  '));
+    const wanted = r.waitingFor.kind === 'approval' ? 'approval' : 'answer';
+    lines.push('', `It waits for your ${wanted}:`, indent(r.waitingFor.prompt, '  '));
     if (r.waitingFor.options?.length) lines.push(`  (suggested: ${r.waitingFor.options.join(' | ')})`);
     lines.push(`Reply: ${how}`);
   }
