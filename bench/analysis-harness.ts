@@ -3,11 +3,7 @@
  * read each tool's raw output without Orbit's parsers. Separate so test/bench/analysis-harness.test.ts can check them.
  */
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
+export { median } from './stats.ts';
 
 /** One tool's run: its wall time and its CPU time (user + system, children included). */
 export interface ToolTiming {

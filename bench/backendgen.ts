@@ -13,17 +13,12 @@ import { writeProject } from '../src/backendgen/generate.ts';
 import { planModel } from '../src/backendgen/plan/index.ts';
 import { TARGETS } from '../src/backendgen/targets/index.ts';
 import { DEFAULT_LIMITS, validateModel } from '../src/backendgen/validate/index.ts';
+import { median } from './stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GATE = process.env.BENCH_GATE !== '0';
 const SIZES = [5, 50, 500];
 const LIMITS = { ...DEFAULT_LIMITS, maxTables: 1000, maxRelationshipsPerTable: 1000 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
 
 /** A model of `n` tables with six typed columns each, a chain of optional foreign keys and a join every tenth table. */
 export function syntheticModel(n: number): string {

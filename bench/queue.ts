@@ -13,17 +13,12 @@ import { type Database, openDatabase } from '../src/platform/db/client.ts';
 import { newId } from '../src/platform/ids.ts';
 import { createJobQueue } from '../src/platform/queue/index.ts';
 import { ExecutorRegistry, RunEngine } from '../src/platform/runs/index.ts';
+import { median } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
